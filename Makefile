@@ -34,6 +34,7 @@ kunit: kernel
 check: deps
 	@scripts/check
 
+## clean: remove build products, keep the extracted source
 clean:
 	rm -rf build/kernel* build/harness build/kunit build/logs build/check
 
