@@ -8,7 +8,7 @@ HARNESS_PROGS := uml-init fpu-stress exit-status
 .PHONY: help deps kernel kunit check clean distclean harness
 
 help:
-	@sed -n 's/^## //p' README.md
+	@sed -n 's/^## \([a-z-]*: \)/  \1/p' $(MAKEFILE_LIST)
 
 ## deps: install missing Debian packages (needs root; otherwise prints the apt-get line)
 deps:
