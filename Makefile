@@ -3,7 +3,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 HARNESS_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -static -Ikernel/include/uapi
-HARNESS_PROGS := uml-init fpu-stress exit-status
+HARNESS_PROGS := uml-init fpu-stress exit-status cr-test epoll-cr-test
+# Extra sources a harness program links, by program name.
+HARNESS_LDLIBS_cr-test := harness/cr-util.c
+HARNESS_LDLIBS_epoll-cr-test := harness/cr-util.c harness/cr-trace.c
 
 .PHONY: help deps kernel kunit check clean distclean harness
 
@@ -22,6 +25,10 @@ harness: $(addprefix build/harness/,$(HARNESS_PROGS))
 
 build/harness/%: harness/%.c $(wildcard harness/*.h) | build/harness/
 	$(CC) $(HARNESS_CFLAGS) -o $@ $< $(HARNESS_LDLIBS_$*)
+
+# Programs that link shared helper sources also depend on them.
+build/harness/cr-test: harness/cr-util.c
+build/harness/epoll-cr-test: harness/cr-util.c harness/cr-trace.c
 
 build/harness/:
 	@mkdir -p $@
