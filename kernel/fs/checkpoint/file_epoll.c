@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * epoll sets, through the eventpoll C/R API (no epoll internals here).
+ *
+ * Collect reads a set's items once, under ep->mtx inside the API, after
+ * the whole fd table has been collected: every target must have an
+ * objref by then, and a concurrent epoll_ctl() from outside the
+ * checkpoint lands wholly before or wholly after that one read.  The
+ * epoll FILE record carries the set's own state and the counts of that
+ * read; the items themselves are written in a deferred pass after the
+ * fd table, sorted by (fd, target objref), never in the rb-tree's address
+ * order, so the image is canonical.  The ready list is written as data, in
+ * its own order, after the items of every set.
+ *
+ * Restart inserts items in a deferred pass, after every file of the image
+ * exists, through the same core as epoll_ctl(); ready lists go last:
+ * inserting an item polls its target, and polling an epoll target trims
+ * that target's own ready list, so a ready list restored any earlier could
+ * be changed again before restart finishes.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/uaccess.h>
+#include <linux/eventpoll.h>
+
+#include "internal.h"
+
+#define CKPT_EPOLL_EVENTS (EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLERR | \
+			   EPOLLHUP | EPOLLNVAL | EPOLLRDNORM | EPOLLRDBAND | \
+			   EPOLLWRNORM | EPOLLWRBAND | EPOLLMSG | EPOLLRDHUP | \
+			   EPOLLEXCLUSIVE | EPOLLWAKEUP | EPOLLONESHOT | \
+			   EPOLLET)
+
+/*
+ * One set's items as read under ep->mtx: the ready ones first, in
+ * ready-list order, until the write sorts them.
+ */
+struct ckpt_epoll_snapshot {
+	struct ckpt_ctx *ctx;
+	struct ckpt_obj *epoll;
+	struct ckpt_epoll_item *items;
+	u32 count;
+	u32 capacity;
+	u32 nready;
+};
+
+/* The ready list of one set, kept from its snapshot until written. */
+struct ckpt_epoll_ready_list {
+	u32 epoll_objref;
+	u32 count;
+	struct ckpt_epoll_ready entries[];
+};
+
+/* What restart expects of one set's deferred records. */
+struct ckpt_epoll_counts {
+	u32 epoll_objref;
+	u32 nitems;
+	u32 nready;
+};
+
+static bool ckpt_epoll_match(struct file *file)
+{
+	return eventpoll_cr_is_epoll(file);
+}
+
+static void ckpt_epoll_snapshot_free(const void *data)
+{
+	const struct ckpt_epoll_snapshot *snap = data;
+
+	kvfree(snap->items);
+	kfree(snap);
+}
+
+/* The object of an item's target: only files the fd table has. */
+static struct ckpt_obj *ckpt_epoll_target(struct ckpt_ctx *ctx,
+					  struct ckpt_obj *epoll,
+					  const struct epoll_cr_item *item)
+{
+	struct ckpt_obj *target = ckpt_obj_find(ctx, item->file);
+
+	if (target && target->kind == CKPT_OBJ_SKIPPED) {
+		pr_info_ratelimited("checkpoint: epoll fd %d: item fd %d: target of unsupported type\n",
+				    epoll->first_fd, item->fd);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	if (!target || !target->nfds) {
+		pr_info_ratelimited("checkpoint: epoll fd %d: item fd %d: target is not in the checkpointed file table\n",
+				    epoll->first_fd, item->fd);
+		return ERR_PTR(-EBUSY);
+	}
+	return target;
+}
+
+static int ckpt_epoll_snapshot_item(void *arg, const struct epoll_cr_item *item)
+{
+	struct ckpt_epoll_snapshot *snap = arg;
+	struct ckpt_obj *target;
+
+	target = ckpt_epoll_target(snap->ctx, snap->epoll, item);
+	if (IS_ERR(target))
+		return PTR_ERR(target);
+	if (snap->count == snap->capacity) {
+		u32 capacity = max(snap->capacity * 2, 64U);
+		void *items = kvrealloc(snap->items,
+					array_size(capacity, sizeof(*snap->items)),
+					GFP_KERNEL);
+
+		if (!items)
+			return -ENOMEM;
+		snap->items = items;
+		snap->capacity = capacity;
+	}
+	snap->items[snap->count++] = (struct ckpt_epoll_item) {
+		.data = item->data,
+		.fd = item->fd,
+		.target_objref = target->objref,
+		.events = (__force u32)item->events,
+	};
+	if (item->ready_pos >= 0)
+		snap->nready++;
+	return 0;
+}
+
+static int ckpt_epoll_item_cmp(const void *a, const void *b)
+{
+	const struct ckpt_epoll_item *x = a, *y = b;
+
+	if (x->fd != y->fd)
+		return x->fd < y->fd ? -1 : 1;
+	if (x->target_objref != y->target_objref)
+		return x->target_objref < y->target_objref ? -1 : 1;
+	return 0;
+}
+
+/* Writes @count entries of @size bytes as records of at most a chunk. */
+static int ckpt_write_chunks(struct ckpt_ctx *ctx, u32 type, u32 epoll_objref,
+			     const void *entries, u32 count, size_t size)
+{
+	int err = 0;
+
+	while (count && !err) {
+		struct ckpt_rec_epoll_items rec = {
+			.epoll_objref = epoll_objref,
+			.count = min_t(u32, count, CKPT_CHUNK_ENTRIES),
+		};
+
+		err = ckpt_write_begin(ctx, type, sizeof(rec) + rec.count * size);
+		if (!err)
+			err = ckpt_write(ctx, &rec.epoll_objref,
+					 sizeof(rec) - sizeof(rec.h));
+		if (!err)
+			err = ckpt_write(ctx, entries, rec.count * size);
+		if (!err)
+			err = ckpt_write_end(ctx);
+		entries += rec.count * size;
+		count -= rec.count;
+	}
+	return err;
+}
+
+static int ckpt_epoll_write_ready(struct ckpt_ctx *ctx, void *data)
+{
+	struct ckpt_epoll_ready_list *ready = data;
+
+	ctx->nready += ready->count;
+	return ckpt_write_chunks(ctx, CKPT_REC_EPOLL_READY, ready->epoll_objref,
+				 ready->entries, ready->count,
+				 sizeof(ready->entries[0]));
+}
+
+/* Keeps the ready list (the snapshot's first entries) for the last pass. */
+static int ckpt_epoll_queue_ready(struct ckpt_ctx *ctx,
+				  struct ckpt_epoll_snapshot *snap)
+{
+	struct ckpt_epoll_ready_list *ready;
+	u32 i;
+
+	if (!snap->nready)
+		return 0;
+	ready = kvmalloc(struct_size(ready, entries, snap->nready), GFP_KERNEL);
+	if (!ready)
+		return -ENOMEM;
+	ready->epoll_objref = snap->epoll->objref;
+	ready->count = snap->nready;
+	for (i = 0; i < snap->nready; i++)
+		ready->entries[i] = (struct ckpt_epoll_ready) {
+			.fd = snap->items[i].fd,
+			.target_objref = snap->items[i].target_objref,
+		};
+	return ckpt_defer(ctx, ckpt_epoll_write_ready, kvfree, ready);
+}
+
+static int ckpt_epoll_write_items(struct ckpt_ctx *ctx, void *data)
+{
+	struct ckpt_epoll_snapshot *snap = data;
+	int err;
+
+	err = ckpt_epoll_queue_ready(ctx, snap);
+	if (err)
+		return err;
+	sort(snap->items, snap->count, sizeof(*snap->items),
+	     ckpt_epoll_item_cmp, NULL);
+	ctx->nitems += snap->count;
+	return ckpt_write_chunks(ctx, CKPT_REC_EPOLL_ITEMS, snap->epoll->objref,
+				 snap->items, snap->count, sizeof(*snap->items));
+}
+
+static int ckpt_epoll_collect(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
+{
+	struct ckpt_epoll_snapshot *snap;
+	int err;
+
+	snap = kzalloc(sizeof(*snap), GFP_KERNEL);
+	if (!snap)
+		return -ENOMEM;
+	snap->ctx = ctx;
+	snap->epoll = obj;
+	err = eventpoll_cr_for_each_item(obj->file, ckpt_epoll_snapshot_item,
+					 snap);
+	if (err) {
+		ckpt_epoll_snapshot_free(snap);
+		return err;
+	}
+	obj->priv = snap;
+	return ckpt_defer(ctx, ckpt_epoll_write_items, ckpt_epoll_snapshot_free,
+			  snap);
+}
+
+static int ckpt_epoll_checkpoint(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
+{
+	struct ckpt_epoll_snapshot *snap = obj->priv;
+	struct ckpt_file_epoll spec = {
+		.nitems = snap->count,
+		.nready = snap->nready,
+	};
+	struct epoll_params params;
+	int err;
+
+	err = eventpoll_cr_get_params(obj->file, &params);
+	if (err)
+		return err;
+	spec.busy_poll_usecs = params.busy_poll_usecs;
+	spec.busy_poll_budget = params.busy_poll_budget;
+	spec.prefer_busy_poll = params.prefer_busy_poll;
+	return ckpt_write_file(ctx, obj, &spec, sizeof(spec), NULL, 0);
+}
+
+/* ---- restart ---- */
+
+/*
+ * Reads the header of the next chunk of @type for set @objref, @left
+ * entries still expected: it must hold min(@left, chunk) entries.
+ */
+static int ckpt_epoll_read_chunk(struct ckpt_ctx *ctx, u32 type, u32 objref,
+				 size_t size, u32 left, u32 *count)
+{
+	struct ckpt_rec_epoll_items rec;
+	struct ckpt_hdr h;
+	int err;
+
+	err = ckpt_read_hdr(ctx, &h);
+	if (err)
+		return err;
+	if (h.type != type || h.len < sizeof(rec))
+		return -EINVAL;
+	err = ckpt_read(ctx, &rec.epoll_objref, sizeof(rec) - sizeof(rec.h));
+	if (err)
+		return err;
+	if (rec.epoll_objref != objref ||
+	    rec.count != min_t(u32, left, CKPT_CHUNK_ENTRIES) ||
+	    h.len != sizeof(rec) + rec.count * size)
+		return -EINVAL;
+	*count = rec.count;
+	return 0;
+}
+
+static int ckpt_epoll_restore_ready(struct ckpt_ctx *ctx, void *data)
+{
+	struct ckpt_epoll_counts *counts = data;
+	struct ckpt_obj *epoll = ckpt_obj_get(ctx, counts->epoll_objref,
+					      CKPT_OBJ_FILE);
+	u32 left = counts->nready, count;
+	int err;
+
+	err = eventpoll_cr_clear_ready(epoll->file);
+	while (!err && left) {
+		err = ckpt_epoll_read_chunk(ctx, CKPT_REC_EPOLL_READY,
+					    counts->epoll_objref,
+					    sizeof(struct ckpt_epoll_ready),
+					    left, &count);
+		for (left -= count; !err && count; count--) {
+			struct ckpt_epoll_ready e;
+			struct ckpt_obj *target;
+
+			err = ckpt_read(ctx, &e, sizeof(e));
+			if (err)
+				break;
+			target = ckpt_obj_get(ctx, e.target_objref,
+					      CKPT_OBJ_FILE);
+			if (!target)
+				return -EINVAL;
+			err = eventpoll_cr_append_ready(epoll->file,
+							target->file, e.fd);
+			if (err == -ENOENT || err == -EEXIST)
+				err = -EINVAL;
+			ctx->nready++;
+		}
+	}
+	return err;
+}
+
+static int ckpt_epoll_insert(struct ckpt_ctx *ctx, struct ckpt_obj *epoll,
+			     const struct ckpt_epoll_item *e,
+			     const struct ckpt_epoll_item *prev)
+{
+	struct ckpt_obj *target;
+
+	if (e->fd < 0 || e->__pad || e->events & ~CKPT_EPOLL_EVENTS ||
+	    (prev && ckpt_epoll_item_cmp(prev, e) >= 0))
+		return -EINVAL;
+	target = ckpt_obj_get(ctx, e->target_objref, CKPT_OBJ_FILE);
+	if (!target)
+		return -EINVAL;
+	ctx->nitems++;
+	return eventpoll_cr_insert(epoll->file, target->file, e->fd,
+				   (__force __poll_t)e->events, e->data);
+}
+
+static int ckpt_epoll_restore_items(struct ckpt_ctx *ctx, void *data)
+{
+	struct ckpt_epoll_counts *counts = data, *ready;
+	struct ckpt_obj *epoll = ckpt_obj_get(ctx, counts->epoll_objref,
+					      CKPT_OBJ_FILE);
+	struct ckpt_epoll_item item, prev;
+	u32 left = counts->nitems, count;
+	int err = 0;
+
+	if (!epoll || epoll->ops != &ckpt_epoll_ops)
+		return -EINVAL;
+	while (!err && left) {
+		err = ckpt_epoll_read_chunk(ctx, CKPT_REC_EPOLL_ITEMS,
+					    counts->epoll_objref, sizeof(item),
+					    left, &count);
+		for (; !err && count; count--, left--) {
+			err = ckpt_read(ctx, &item, sizeof(item));
+			if (!err)
+				err = ckpt_epoll_insert(ctx, epoll, &item,
+					left == counts->nitems ? NULL : &prev);
+			prev = item;
+		}
+		cond_resched();
+	}
+	if (err)
+		return err;
+
+	ready = kmemdup(counts, sizeof(*counts), GFP_KERNEL);
+	if (!ready)
+		return -ENOMEM;
+	return ckpt_defer(ctx, ckpt_epoll_restore_ready, kfree, ready);
+}
+
+static struct file *ckpt_epoll_restore(struct ckpt_ctx *ctx,
+				       const struct ckpt_rec_file *rec,
+				       u32 spec_len)
+{
+	struct ckpt_epoll_counts *counts;
+	struct epoll_params params = {};
+	struct ckpt_file_epoll spec;
+	struct file *file;
+	int err;
+
+	if (spec_len != sizeof(spec))
+		return ERR_PTR(-EINVAL);
+	err = ckpt_read(ctx, &spec, sizeof(spec));
+	if (err)
+		return ERR_PTR(err);
+	if (spec.__pad || rec->f_pos || spec.nready > spec.nitems)
+		return ERR_PTR(-EINVAL);
+	counts = kmalloc(sizeof(*counts), GFP_KERNEL);
+	if (!counts)
+		return ERR_PTR(-ENOMEM);
+	*counts = (struct ckpt_epoll_counts) {
+		.epoll_objref = rec->objref,
+		.nitems = spec.nitems,
+		.nready = spec.nready,
+	};
+
+	file = eventpoll_cr_create(rec->f_flags & O_CLOEXEC);
+	if (IS_ERR(file)) {
+		kfree(counts);
+		return file;
+	}
+	params.busy_poll_usecs = spec.busy_poll_usecs;
+	params.busy_poll_budget = spec.busy_poll_budget;
+	params.prefer_busy_poll = spec.prefer_busy_poll;
+	err = eventpoll_cr_set_params(file, &params);
+	if (!err)
+		err = ckpt_file_set_flags(file, rec->f_flags);
+	if (err) {
+		kfree(counts);
+		goto out_fput;
+	}
+	/* ckpt_defer() frees @counts on failure. */
+	err = ckpt_defer(ctx, ckpt_epoll_restore_items, kfree, counts);
+	if (err)
+		goto out_fput;
+	return file;
+
+out_fput:
+	fput(file);
+	return ERR_PTR(err);
+}
+
+const struct ckpt_file_ops ckpt_epoll_ops = {
+	.type = CKPT_FILE_EPOLL,
+	.name = "epoll",
+	.match = ckpt_epoll_match,
+	.collect = ckpt_epoll_collect,
+	.checkpoint = ckpt_epoll_checkpoint,
+	.restore = ckpt_epoll_restore,
+};

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * eventfd: the 64-bit counter and EFD_SEMAPHORE, through eventfd's own
+ * get and create services.
+ */
+#include <linux/eventfd.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+
+#include "internal.h"
+
+static bool ckpt_eventfd_match(struct file *file)
+{
+	u64 count;
+	unsigned int flags;
+
+	return !eventfd_cr_get(file, &count, &flags);
+}
+
+static int ckpt_eventfd_checkpoint(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
+{
+	struct ckpt_file_eventfd spec = {};
+	unsigned int flags;
+	u64 count;
+	int err;
+
+	err = eventfd_cr_get(obj->file, &count, &flags);
+	if (err)
+		return err;
+	spec.count = count;
+	spec.efd_flags = flags;
+	return ckpt_write_file(ctx, obj, &spec, sizeof(spec), NULL, 0);
+}
+
+static struct file *ckpt_eventfd_restore(struct ckpt_ctx *ctx,
+					 const struct ckpt_rec_file *rec,
+					 u32 spec_len)
+{
+	struct ckpt_file_eventfd spec;
+	struct file *file;
+	int err;
+
+	if (spec_len != sizeof(spec))
+		return ERR_PTR(-EINVAL);
+	err = ckpt_read(ctx, &spec, sizeof(spec));
+	if (err)
+		return ERR_PTR(err);
+	if (spec.__pad || spec.efd_flags & ~EFD_SEMAPHORE || rec->f_pos)
+		return ERR_PTR(-EINVAL);
+
+	/* O_CLOEXEC and O_NONBLOCK at creation show in f_flags for good. */
+	file = eventfd_cr_create(spec.count, spec.efd_flags |
+				 (rec->f_flags & (O_CLOEXEC | O_NONBLOCK)));
+	if (IS_ERR(file))
+		return file;
+	err = ckpt_file_set_flags(file, rec->f_flags);
+	if (err) {
+		fput(file);
+		return ERR_PTR(err);
+	}
+	return file;
+}
+
+const struct ckpt_file_ops ckpt_eventfd_ops = {
+	.type = CKPT_FILE_EVENTFD,
+	.name = "eventfd",
+	.match = ckpt_eventfd_match,
+	.checkpoint = ckpt_eventfd_checkpoint,
+	.restore = ckpt_eventfd_restore,
+};

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Anonymous pipes.  The pipe is an object of its own, written before the
+ * first end that names it, with its capacity and buffered bytes; each end
+ * is a FILE record naming the pipe.  At restart both ends are created with
+ * the pipe; an end no FILE record claims is closed when restart finishes,
+ * exactly as it was closed when the checkpoint was taken.
+ */
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/magic.h>
+#include <linux/pipe_fs_i.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+static bool ckpt_pipe_match(struct file *file)
+{
+	return file_inode(file)->i_sb->s_magic == PIPEFS_MAGIC &&
+	       get_pipe_info(file, false);
+}
+
+static void *ckpt_pipe_owner(struct file *file)
+{
+	return get_pipe_info(file, false);
+}
+
+static u32 ckpt_pipe_end(struct file *file)
+{
+	return file->f_mode & FMODE_WRITE ? CKPT_PIPE_WRITE_END :
+					    CKPT_PIPE_READ_END;
+}
+
+/* Copies the buffered bytes under pipe->mutex, without consuming them. */
+static int ckpt_write_pipe_data(struct ckpt_ctx *ctx,
+				struct pipe_inode_info *pipe, u32 capacity)
+{
+	struct ckpt_rec_pipe rec = { .capacity = capacity };
+	unsigned int slot;
+	int err = 0;
+
+	for (slot = pipe->tail; slot != pipe->head; slot++)
+		rec.nbytes += pipe_buf(pipe, slot)->len;
+	rec.objref = ckpt_obj_find(ctx, pipe)->objref;
+
+	err = ckpt_write_begin(ctx, CKPT_REC_PIPE,
+			       sizeof(rec) + ckpt_padded(rec.nbytes));
+	if (!err)
+		err = ckpt_write(ctx, &rec.objref, sizeof(rec) - sizeof(rec.h));
+	for (slot = pipe->tail; !err && slot != pipe->head; slot++) {
+		struct pipe_buffer *buf = pipe_buf(pipe, slot);
+		void *addr;
+
+		err = pipe_buf_confirm(pipe, buf);
+		if (err)
+			break;
+		addr = kmap_local_page(buf->page);
+		err = ckpt_write(ctx, addr + buf->offset, buf->len);
+		kunmap_local(addr);
+	}
+	if (!err)
+		err = ckpt_write_zeros(ctx, ckpt_padded(rec.nbytes) - rec.nbytes);
+	return err ?: ckpt_write_end(ctx);
+}
+
+int ckpt_checkpoint_pipe(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
+{
+	struct pipe_inode_info *pipe = obj->ptr;
+	struct ckpt_obj *end = xa_load(&ctx->objs, obj->objref + 1);
+	long capacity;
+	int err;
+
+	/* The end that made this pipe an object comes right after it. */
+	capacity = pipe_fcntl(end->file, F_GETPIPE_SZ, 0);
+	if (capacity < 0)
+		return capacity;
+	if (ctx->image->f_inode == end->file->f_inode)
+		return -EINVAL;		/* the image would feed itself */
+	if (pipe_has_watch_queue(pipe) || end->file->f_flags & O_DIRECT) {
+		pr_info_ratelimited("checkpoint: fd %d: notification or packet-mode pipe\n",
+				    end->first_fd);
+		return -EOPNOTSUPP;
+	}
+
+	pipe_lock(pipe);
+	err = ckpt_write_pipe_data(ctx, pipe, capacity);
+	pipe_unlock(pipe);
+	return err;
+}
+
+static int ckpt_pipe_checkpoint(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
+{
+	struct ckpt_obj *pipe = ckpt_obj_find(ctx, get_pipe_info(obj->file,
+								  false));
+	u32 end = ckpt_pipe_end(obj->file);
+	struct ckpt_file_pipe spec = {
+		.pipe_objref = pipe->objref,
+		.end = end,
+	};
+
+	/* Two open files on one end (a reopen through /proc) stay unsupported. */
+	if (pipe->ends_claimed & BIT(end)) {
+		pr_info_ratelimited("checkpoint: fd %d: second open file on one pipe end\n",
+				    obj->first_fd);
+		return -EOPNOTSUPP;
+	}
+	pipe->ends_claimed |= BIT(end);
+	return ckpt_write_file(ctx, obj, &spec, sizeof(spec), NULL, 0);
+}
+
+static int ckpt_fill_pipe(struct ckpt_ctx *ctx, struct file *wr, u32 nbytes)
+{
+	loff_t pos = 0;
+	void *chunk;
+	int err = 0;
+
+	chunk = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!chunk)
+		return -ENOMEM;
+	while (nbytes && !err) {
+		u32 n = min_t(u32, nbytes, PAGE_SIZE);
+		ssize_t done;
+
+		err = ckpt_read(ctx, chunk, n);
+		if (err)
+			break;
+		done = kernel_write(wr, chunk, n, &pos);
+		if (done != n)
+			err = done < 0 ? done : -EIO;
+		nbytes -= n;
+	}
+	kfree(chunk);
+	return err;
+}
+
+int ckpt_restore_pipe(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
+{
+	struct ckpt_rec_pipe rec;
+	struct ckpt_obj *obj;
+	long capacity;
+	int err;
+
+	if (h->len < sizeof(rec))
+		return -EINVAL;
+	memcpy(&rec.h, h, sizeof(*h));
+	err = ckpt_read(ctx, &rec.objref, sizeof(rec) - sizeof(rec.h));
+	if (err)
+		return err;
+	if (rec.__pad || rec.nbytes > rec.capacity ||
+	    h->len != sizeof(rec) + ckpt_padded(rec.nbytes))
+		return -EINVAL;
+
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	if (!obj)
+		return -ENOMEM;
+	obj->kind = CKPT_OBJ_PIPE;
+	err = create_pipe_files(obj->ends, 0);
+	if (err)
+		goto out_free;
+	obj->ptr = get_pipe_info(obj->ends[0], false);
+
+	/* Limits apply as for F_SETPIPE_SZ by the restorer. */
+	capacity = pipe_fcntl(obj->ends[1], F_SETPIPE_SZ, rec.capacity);
+	err = capacity < 0 ? capacity : -EINVAL;
+	if (capacity != rec.capacity)
+		goto out_free;
+	err = ckpt_fill_pipe(ctx, obj->ends[1], rec.nbytes);
+	if (!err)
+		err = ckpt_read_zeros(ctx, ckpt_padded(rec.nbytes) - rec.nbytes);
+	if (!err)
+		err = ckpt_obj_insert_restored(ctx, obj, rec.objref);
+	if (err)
+		goto out_free;
+	return 0;
+
+out_free:
+	ckpt_obj_free(obj);
+	return err;
+}
+
+static struct file *ckpt_pipe_restore(struct ckpt_ctx *ctx,
+				      const struct ckpt_rec_file *rec,
+				      u32 spec_len)
+{
+	struct ckpt_file_pipe spec;
+	struct ckpt_obj *pipe;
+	struct file *file;
+	int err;
+
+	if (spec_len != sizeof(spec))
+		return ERR_PTR(-EINVAL);
+	err = ckpt_read(ctx, &spec, sizeof(spec));
+	if (err)
+		return ERR_PTR(err);
+	pipe = ckpt_obj_get(ctx, spec.pipe_objref, CKPT_OBJ_PIPE);
+	if (!pipe || spec.end > CKPT_PIPE_WRITE_END ||
+	    pipe->ends_claimed & BIT(spec.end) || rec->f_pos)
+		return ERR_PTR(-EINVAL);
+
+	file = pipe->ends[spec.end];
+	err = ckpt_file_set_flags(file, rec->f_flags);
+	if (err)
+		return ERR_PTR(err);
+	/* The FILE object takes over the pipe object's reference. */
+	pipe->ends[spec.end] = NULL;
+	pipe->ends_claimed |= BIT(spec.end);
+	return file;
+}
+
+const struct ckpt_file_ops ckpt_pipe_ops = {
+	.type = CKPT_FILE_PIPE,
+	.name = "pipe",
+	.match = ckpt_pipe_match,
+	.owner = ckpt_pipe_owner,
+	.checkpoint = ckpt_pipe_checkpoint,
+	.restore = ckpt_pipe_restore,
+};

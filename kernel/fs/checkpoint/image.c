@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Image I/O: records written and read through one bounded buffer.
+ *
+ * Writing: a record is opened with its full length, filled with any
+ * number of ckpt_write() calls, and closed; bytes reach the image file
+ * whenever the buffer fills.  Reading never asks the image file for bytes
+ * past the end of the current record, so restart consumes exactly the
+ * image and nothing after it, even from a pipe.
+ *
+ * Every byte before the trailer is summed into a zlib-compatible crc32.
+ */
+#include <linux/crc32.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+u32 ckpt_image_crc(const void *data, size_t n, u32 crc)
+{
+	return ~crc32_le(~crc, data, n);
+}
+
+int ckpt_image_init(struct ckpt_ctx *ctx, struct file *image)
+{
+	ctx->buf = kmalloc(CKPT_BUF_SIZE, GFP_KERNEL);
+	if (!ctx->buf)
+		return -ENOMEM;
+	ctx->image = image;
+	ctx->pos = image->f_pos;
+	return 0;
+}
+
+void ckpt_image_release(struct ckpt_ctx *ctx)
+{
+	if (ctx->image && !(ctx->image->f_mode & FMODE_STREAM))
+		ctx->image->f_pos = ctx->pos;
+	kfree(ctx->buf);
+	ctx->buf = NULL;
+}
+
+int ckpt_flush(struct ckpt_ctx *ctx)
+{
+	size_t done = 0;
+
+	while (done < ctx->buf_len) {
+		ssize_t n = kernel_write(ctx->image, ctx->buf + done,
+					 ctx->buf_len - done, &ctx->pos);
+
+		if (n < 0)
+			return n;
+		if (n == 0)
+			return -EIO;
+		done += n;
+	}
+	ctx->buf_len = 0;
+	return 0;
+}
+
+int ckpt_write(struct ckpt_ctx *ctx, const void *data, size_t n)
+{
+	const u8 *p = data;
+
+	if (n > ctx->rec_left)
+		return -EOVERFLOW;	/* a bug of ours: record length wrong */
+	ctx->rec_left -= n;
+	while (n) {
+		size_t room = CKPT_BUF_SIZE - ctx->buf_len;
+		size_t k = min(n, room);
+		int err;
+
+		memcpy(ctx->buf + ctx->buf_len, p, k);
+		ctx->crc = ckpt_image_crc(p, k, ctx->crc);
+		ctx->buf_len += k;
+		p += k;
+		n -= k;
+		if (ctx->buf_len == CKPT_BUF_SIZE) {
+			err = ckpt_flush(ctx);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+int ckpt_write_zeros(struct ckpt_ctx *ctx, size_t n)
+{
+	static const u8 zeros[8];
+	int err = 0;
+
+	while (n && !err) {
+		size_t k = min(n, sizeof(zeros));
+
+		err = ckpt_write(ctx, zeros, k);
+		n -= k;
+	}
+	return err;
+}
+
+int ckpt_write_begin(struct ckpt_ctx *ctx, u32 type, u32 len)
+{
+	struct ckpt_hdr h = { .type = type, .len = len };
+
+	if (ctx->rec_left || len < sizeof(h) || len % 8)
+		return -EOVERFLOW;
+	ctx->rec_left = len;
+	return ckpt_write(ctx, &h, sizeof(h));
+}
+
+int ckpt_write_end(struct ckpt_ctx *ctx)
+{
+	if (ctx->rec_left)
+		return -EOVERFLOW;
+	ctx->nrecords++;
+	return 0;
+}
+
+/* Writes a fixed-size record whose first member is struct ckpt_hdr. */
+int ckpt_write_record(struct ckpt_ctx *ctx, u32 type, void *rec, u32 len)
+{
+	struct ckpt_hdr *h = rec;
+	int err;
+
+	h->type = type;
+	h->len = len;
+	if (ctx->rec_left || len % 8)
+		return -EOVERFLOW;
+	ctx->rec_left = len;
+	err = ckpt_write(ctx, rec, len);
+	return err ?: ckpt_write_end(ctx);
+}
+
+/* Reads exactly @n bytes from the image; a short stream is a truncation. */
+static int ckpt_read_stream(struct ckpt_ctx *ctx, u8 *p, size_t n,
+			    size_t readahead)
+{
+	while (n) {
+		size_t k;
+
+		if (ctx->buf_off == ctx->buf_len) {
+			ssize_t got = kernel_read(ctx->image, ctx->buf,
+						  min_t(size_t, readahead,
+							CKPT_BUF_SIZE),
+						  &ctx->pos);
+
+			if (got < 0)
+				return got;
+			if (got == 0)
+				return -EINVAL;		/* truncated image */
+			ctx->buf_off = 0;
+			ctx->buf_len = got;
+		}
+		k = min(n, ctx->buf_len - ctx->buf_off);
+		memcpy(p, ctx->buf + ctx->buf_off, k);
+		ctx->crc = ckpt_image_crc(p, k, ctx->crc);
+		ctx->buf_off += k;
+		readahead -= min(readahead, k);
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int ckpt_peek_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
+{
+	u32 crc = ctx->crc;
+	int err;
+
+	if (ctx->peeked) {
+		*h = ctx->peek;
+		return 0;
+	}
+	if (ctx->rec_left)
+		return -EINVAL;		/* record longer than its contents */
+	err = ckpt_read_stream(ctx, (u8 *)&ctx->peek, sizeof(ctx->peek),
+			       sizeof(ctx->peek));
+	if (err)
+		return err;
+	if (ctx->peek.len < sizeof(*h) || ctx->peek.len % 8)
+		return -EINVAL;
+	ctx->crc_at_record = crc;
+	ctx->peeked = true;
+	*h = ctx->peek;
+	return 0;
+}
+
+int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
+{
+	int err = ckpt_peek_hdr(ctx, h);
+
+	if (err)
+		return err;
+	ctx->peeked = false;
+	ctx->rec_left = h->len - sizeof(*h);
+	ctx->nrecords++;
+	return 0;
+}
+
+int ckpt_read(struct ckpt_ctx *ctx, void *data, size_t n)
+{
+	int err;
+
+	if (n > ctx->rec_left)
+		return -EINVAL;		/* record shorter than its contents */
+	err = ckpt_read_stream(ctx, data, n, ctx->rec_left);
+	if (err)
+		return err;
+	ctx->rec_left -= n;
+	return 0;
+}
+
+/* Padding must be zero, so that one state has exactly one image. */
+int ckpt_read_zeros(struct ckpt_ctx *ctx, size_t n)
+{
+	u8 pad[8];
+	int err = 0;
+
+	while (n && !err) {
+		size_t k = min(n, sizeof(pad));
+
+		err = ckpt_read(ctx, pad, k);
+		if (!err && memchr_inv(pad, 0, k))
+			err = -EINVAL;
+		n -= k;
+	}
+	return err;
+}
+
+/*
+ * Reads the rest of a fixed-size record whose header @h was just read;
+ * the record must be exactly @len bytes.
+ */
+int ckpt_read_record(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
+		     void *rec, u32 len)
+{
+	if (h->len != len)
+		return -EINVAL;
+	memcpy(rec, h, sizeof(*h));
+	return ckpt_read(ctx, (u8 *)rec + sizeof(*h), len - sizeof(*h));
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Checkpoint/restart of a task's file table: what the pieces share.
+ *
+ * One struct ckpt_ctx lives for one checkpoint() or restart() call and is
+ * private to the calling task, so it needs no locking of its own.  The
+ * locks that matter belong to the objects walked: files->file_lock while
+ * reading the target's fd table, pipe->mutex while copying a pipe's
+ * buffers, and ep->mtx (inside the eventpoll C/R API) while reading or
+ * changing an epoll set.
+ */
+#ifndef _FS_CHECKPOINT_INTERNAL_H
+#define _FS_CHECKPOINT_INTERNAL_H
+
+#include <linux/rhashtable-types.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+#include <uapi/linux/checkpoint.h>
+
+struct file;
+struct task_struct;
+
+/* Bounce buffer for the image: large enough for one full chunk record. */
+#define CKPT_BUF_SIZE	8192
+
+enum ckpt_mode {
+	CKPT_MODE_CHECKPOINT,
+	CKPT_MODE_RESTART,
+};
+
+enum ckpt_obj_kind {
+	CKPT_OBJ_FILE = 1,
+	CKPT_OBJ_PIPE,
+	CKPT_OBJ_SKIPPED,	/* checkpoint only: an fd of an unsupported type */
+};
+
+struct ckpt_file_ops;
+
+/*
+ * An object of the image: a file, or a pipe both of whose ends refer to
+ * it.  At checkpoint it holds a reference on @file; at restart on @file or,
+ * for a pipe, on both @ends until they are claimed by FILE records.
+ */
+struct ckpt_obj {
+	struct rhash_head node;		/* checkpoint: ctx->obj_by_ptr */
+	void *ptr;			/* struct file or struct pipe_inode_info */
+	u32 objref;			/* 0 for CKPT_OBJ_SKIPPED */
+	u8 kind;			/* enum ckpt_obj_kind */
+	u8 ends_claimed;		/* pipe: BIT(end) per FILE record seen */
+	u32 nfds;			/* fd-table slots that name this object */
+	int first_fd;			/* lowest such fd, for messages */
+	struct file *file;		/* CKPT_OBJ_FILE */
+	const struct ckpt_file_ops *ops; /* CKPT_OBJ_FILE */
+	void *priv;			/* file type's own; owned elsewhere */
+	struct file *ends[2];		/* CKPT_OBJ_PIPE, restart only */
+};
+
+struct ckpt_ctx {
+	enum ckpt_mode mode;
+	unsigned long flags;
+	struct file *image;
+	struct task_struct *task;	/* checkpoint: whose table */
+
+	/* image stream: see image.c */
+	loff_t pos;
+	u8 *buf;
+	size_t buf_len;			/* write: pending; read: valid bytes */
+	size_t buf_off;			/* read: consumed bytes */
+	u32 rec_left;			/* bytes left in the current record */
+	u32 crc;			/* over every byte so far */
+	u32 crc_at_record;		/* read: crc before the current record */
+	bool peeked;			/* read: @peek holds the next header */
+	struct ckpt_hdr peek;
+
+	/* what the trailer counts */
+	u32 nrecords;
+	u32 nobjects;
+	u32 nfds;
+	u64 nitems;
+	u64 nready;
+
+	/* objects: objref -> obj (both modes), pointer -> obj (checkpoint) */
+	struct xarray objs;
+	struct rhashtable obj_by_ptr;
+	bool obj_by_ptr_ready;
+
+	/* fd table: fd -> xa_mk_value(objref << 2 | CKPT_FD_* flags) */
+	struct xarray fds;
+
+	struct list_head deferred;
+};
+
+/* sys.c */
+struct ckpt_ctx *ckpt_ctx_alloc(enum ckpt_mode mode, unsigned long flags,
+				struct file *image);
+void ckpt_ctx_free(struct ckpt_ctx *ctx);
+
+/* image.c: records in and out through the bounded buffer */
+int ckpt_image_init(struct ckpt_ctx *ctx, struct file *image);
+void ckpt_image_release(struct ckpt_ctx *ctx);
+int ckpt_write_begin(struct ckpt_ctx *ctx, u32 type, u32 len);
+int ckpt_write(struct ckpt_ctx *ctx, const void *data, size_t n);
+int ckpt_write_zeros(struct ckpt_ctx *ctx, size_t n);
+int ckpt_write_end(struct ckpt_ctx *ctx);
+int ckpt_write_record(struct ckpt_ctx *ctx, u32 type, void *rec, u32 len);
+int ckpt_flush(struct ckpt_ctx *ctx);
+int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h);
+int ckpt_peek_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h);
+int ckpt_read(struct ckpt_ctx *ctx, void *data, size_t n);
+int ckpt_read_zeros(struct ckpt_ctx *ctx, size_t n);
+int ckpt_read_record(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
+		     void *rec, u32 len);
+u32 ckpt_image_crc(const void *data, size_t n, u32 crc);
+
+static inline u32 ckpt_padded(u32 len)
+{
+	return ALIGN(len, 8);
+}
+
+/* objtable.c */
+int ckpt_objs_init(struct ckpt_ctx *ctx);
+void ckpt_objs_release(struct ckpt_ctx *ctx);
+struct ckpt_obj *ckpt_obj_find(struct ckpt_ctx *ctx, const void *ptr);
+struct ckpt_obj *ckpt_obj_add(struct ckpt_ctx *ctx, void *ptr,
+			      enum ckpt_obj_kind kind);
+struct ckpt_obj *ckpt_obj_get(struct ckpt_ctx *ctx, u32 objref,
+			      enum ckpt_obj_kind kind);
+int ckpt_obj_insert_restored(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
+			     u32 objref);
+void ckpt_obj_free(struct ckpt_obj *obj);
+
+/* deferqueue.c: work run after the whole fd table, in queue order */
+typedef int (*ckpt_deferred_fn)(struct ckpt_ctx *ctx, void *data);
+int ckpt_defer(struct ckpt_ctx *ctx, ckpt_deferred_fn fn,
+	       void (*free)(const void *data), void *data);
+int ckpt_run_deferred(struct ckpt_ctx *ctx);
+void ckpt_drop_deferred(struct ckpt_ctx *ctx);
+
+/*
+ * One per supported file type.  @match says whether a file is of this
+ * type; @owner names an object that must precede the file in the image
+ * (a pipe); @collect adds what the file references (epoll targets);
+ * @checkpoint writes the FILE record; @restore reads the type-specific
+ * part of one (the common part is given) and returns a new file.
+ */
+struct ckpt_file_ops {
+	enum ckpt_file_type type;
+	const char *name;
+	bool (*match)(struct file *file);
+	void *(*owner)(struct file *file);
+	int (*collect)(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
+	int (*checkpoint)(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
+	struct file *(*restore)(struct ckpt_ctx *ctx,
+				const struct ckpt_rec_file *rec, u32 spec_len);
+};
+
+extern const struct ckpt_file_ops ckpt_regular_ops;
+extern const struct ckpt_file_ops ckpt_pipe_ops;
+extern const struct ckpt_file_ops ckpt_eventfd_ops;
+extern const struct ckpt_file_ops ckpt_epoll_ops;
+
+/* files.c */
+int ckpt_checkpoint_files(struct ckpt_ctx *ctx);
+int ckpt_restart_files(struct ckpt_ctx *ctx);
+int ckpt_write_file(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
+		    const void *spec, u32 spec_len,
+		    const void *tail, u32 tail_len);
+int ckpt_file_set_flags(struct file *file, u32 f_flags);
+
+/* file_pipe.c: the pipe object record */
+int ckpt_checkpoint_pipe(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
+int ckpt_restore_pipe(struct ckpt_ctx *ctx, const struct ckpt_hdr *h);
+
+#endif /* _FS_CHECKPOINT_INTERNAL_H */
