@@ -344,10 +344,12 @@ static int ckpt_epoll_restore_items(struct ckpt_ctx *ctx, void *data)
 					    counts->epoll_objref, sizeof(item),
 					    left, &count);
 		for (; !err && count; count--, left--) {
+			bool first = left == counts->nitems;
+
 			err = ckpt_read(ctx, &item, sizeof(item));
 			if (!err)
 				err = ckpt_epoll_insert(ctx, epoll, &item,
-					left == counts->nitems ? NULL : &prev);
+							first ? NULL : &prev);
 			prev = item;
 		}
 		cond_resched();

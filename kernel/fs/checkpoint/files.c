@@ -75,8 +75,7 @@ static struct file *ckpt_next_fd(struct task_struct *task, unsigned int *fd,
 		spin_lock(&files->file_lock);
 		fdt = files_fdtable(files);
 		for (; *fd < fdt->max_fds; (*fd)++) {
-			file = rcu_dereference_protected(fdt->fd[*fd],
-					lockdep_is_held(&files->file_lock));
+			file = files_lookup_fd_locked(files, *fd);
 			if (file) {
 				get_file(file);
 				*cloexec = close_on_exec(*fd, files);
@@ -524,12 +523,12 @@ static int ckpt_read_trailer(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-static void ckpt_uninstall(struct ckpt_ctx *ctx, unsigned long upto)
+static void ckpt_uninstall(struct ckpt_ctx *ctx, unsigned long last)
 {
 	unsigned long fd;
 	void *entry;
 
-	xa_for_each_range(&ctx->fds, fd, entry, 0, upto) {
+	xa_for_each_range(&ctx->fds, fd, entry, 0, last) {
 		if (!(xa_to_value(entry) & CKPT_FD_SKIPPED))
 			close_fd(fd);
 	}

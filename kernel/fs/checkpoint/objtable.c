@@ -91,7 +91,7 @@ struct ckpt_obj *ckpt_obj_add(struct ckpt_ctx *ctx, void *ptr,
 	obj->first_fd = -1;
 
 	err = rhashtable_lookup_insert_fast(&ctx->obj_by_ptr, &obj->node,
-				     ckpt_obj_params);
+					    ckpt_obj_params);
 	if (err)
 		goto out_free;
 	if (kind == CKPT_OBJ_SKIPPED)

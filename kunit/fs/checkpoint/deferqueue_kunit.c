@@ -138,4 +138,5 @@ static struct kunit_suite deferqueue_test_suite = {
 	.name = "checkpoint-deferqueue",
 	.test_cases = deferqueue_test_cases,
 };
+
 kunit_test_suite(deferqueue_test_suite);

@@ -281,4 +281,5 @@ static struct kunit_suite image_test_suite = {
 	.init = image_test_init,
 	.test_cases = image_test_cases,
 };
+
 kunit_test_suite(image_test_suite);

@@ -176,4 +176,5 @@ static struct kunit_suite objtable_test_suite = {
 	.name = "checkpoint-objtable",
 	.test_cases = objtable_test_cases,
 };
+
 kunit_test_suite(objtable_test_suite);

@@ -103,6 +103,7 @@ static struct kunit_suite fpu_size_test_suite = {
 	.name = "um-fpu-size",
 	.test_cases = fpu_size_test_cases,
 };
+
 kunit_test_suite(fpu_size_test_suite);
 
 MODULE_DESCRIPTION("KUnit cases for UML's host XSAVE size probe");
