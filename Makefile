@@ -3,12 +3,20 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 HARNESS_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -static -Ikernel/include/uapi
-HARNESS_PROGS := uml-init fpu-stress exit-status cr-test epoll-cr-test
+HARNESS_PROGS := uml-init fpu-stress exit-status cr-test epoll-cr-test scenario-run unpriv-test \
+	image-fuzz
 # Extra sources a harness program links, by program name.
 HARNESS_LDLIBS_cr-test := harness/cr-util.c
 HARNESS_LDLIBS_epoll-cr-test := harness/cr-util.c harness/cr-trace.c
+HARNESS_LDLIBS_scenario-run := harness/cr-util.c harness/scn-parse.c harness/scn-exec.c harness/scn-dot.c
+HARNESS_LDLIBS_unpriv-test := harness/cr-util.c
+HARNESS_LDLIBS_image-fuzz := harness/cr-util.c harness/image-mutate.c
+# The benchmark (make bench); built with the others so it cannot rot.
+HARNESS_PROGS += bench
+HARNESS_LDLIBS_bench := harness/cr-util.c harness/bench-layout.c harness/bench-out.c \
+	harness/bench-userspace.c harness/bench-floor.c harness/bench-mem.c harness/bench-restorer.c
 
-.PHONY: help deps kernel kunit check clean distclean harness
+.PHONY: help deps kernel kunit check clean distclean harness scenarios shrink soak bench
 
 help:
 	@sed -n 's/^## \([a-z-]*: \)/  \1/p' $(MAKEFILE_LIST)
@@ -29,6 +37,10 @@ build/harness/%: harness/%.c $(wildcard harness/*.h) | build/harness/
 # Programs that link shared helper sources also depend on them.
 build/harness/cr-test: harness/cr-util.c
 build/harness/epoll-cr-test: harness/cr-util.c harness/cr-trace.c
+build/harness/scenario-run: $(HARNESS_LDLIBS_scenario-run)
+build/harness/unpriv-test: harness/cr-util.c
+build/harness/image-fuzz: harness/cr-util.c harness/image-mutate.c
+build/harness/bench: $(HARNESS_LDLIBS_bench)
 
 build/harness/:
 	@mkdir -p $@
@@ -41,9 +53,30 @@ kunit: kernel
 check: deps
 	@scripts/check
 
+## bench: throughput benchmark in the bench kernel and natively (build/bench/); QUICK=1 for a smoke run
+bench: deps
+	@QUICK=$(QUICK) scripts/bench
+
+SEED ?= 1
+COUNT ?= 100
+CATEGORY ?= all
+
+## scenarios: generate and run scenarios in UML (SEED=n COUNT=m CATEGORY=nested|fd-recycling|concurrent|large|mixed|all)
+scenarios: build/harness/scenario-run
+	@scripts/scenarios run $(SEED) $(COUNT) $(CATEGORY) $(if $(EVERY_STEP),--every-step)
+
+## shrink: reduce a failing scenario to a minimal one that fails the same way (FILE=path)
+shrink: build/harness/scenario-run
+	@test -n "$(FILE)" || { echo "make shrink: FILE=path/to/failing.scn is required" >&2; exit 2; }
+	@python3 scenarios/shrink.py $(if $(EVERY_STEP),--every-step) $(FILE)
+
+## soak: run 100,000 generated scenarios (SEED=n; COUNT=m to change the number)
+soak: build/harness/scenario-run
+	@SEED=$(SEED) scripts/scenarios soak $(if $(filter command line,$(origin COUNT)),$(COUNT),100000)
+
 ## clean: remove build products, keep the extracted source
 clean:
-	rm -rf build/kernel* build/harness build/kunit build/logs build/check
+	rm -rf build/kernel* build/harness build/kunit build/logs build/check build/scenarios
 
 ## distclean: remove build/ entirely, extracted source included
 distclean:

@@ -8,11 +8,18 @@
  * with the program's exit status in /proc/exitcode.  Init must never exit
  * (the kernel panics and no coverage data is written), so every path ends
  * in power_off().
+ *
+ * With UML_RUN_KMEMLEAK=1 in its environment (uml-run --kmemleak), init
+ * forgets the leaks kmemleak suspects before the program runs, scans again
+ * after it and everything it left behind are gone, and copies the
+ * report of /sys/kernel/debug/kmemleak into the kernel log, where
+ * scripts/scan-kernel-log finds it ("unreferenced object ...").
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +32,13 @@
 
 #define STATUS_EXEC_FAILED 127
 #define STATUS_SETUP_FAILED 126
+
+#define KMEMLEAK "/sys/kernel/debug/kmemleak"
+/*
+ * kmemleak reports only objects older than 5 s (MSECS_MIN_AGE) at the
+ * scan.  Under time travel an idle sleep costs no wall time.
+ */
+#define KMEMLEAK_MIN_AGE_S 6
 
 static void mount_or_warn(const char *type, const char *target)
 {
@@ -82,6 +96,75 @@ static void power_off(int status)
 		pause();
 }
 
+static bool kmemleak_cmd(const char *cmd)
+{
+	int fd = open(KMEMLEAK, O_WRONLY);
+	bool ok = fd >= 0 && write(fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd);
+
+	if (!ok)
+		fprintf(stderr, "uml-init: kmemleak: writing '%s' to %s: %s\n",
+			cmd, KMEMLEAK, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Before the program: what boot left unreferenced is not its doing. */
+static bool kmemleak_forget_boot(void)
+{
+	sleep(KMEMLEAK_MIN_AGE_S);
+	return kmemleak_cmd("scan") && kmemleak_cmd("clear");
+}
+
+/*
+ * After the program: two scans, KMEMLEAK_MIN_AGE_S apart, so an object
+ * only briefly unreferenced at the first one is not reported, then the
+ * report, line by line, into the kernel log (boot with printk.devkmsg=on
+ * so no line is rate-limited away).  False if the scan could not be made.
+ */
+/* One kernel-log line; dprintf() cannot: /dev/kmsg refuses SEEK_CUR. */
+static void kmsg_line(int kmsg, const char *text)
+{
+	char line[1100];
+	int n = snprintf(line, sizeof(line), "uml-init: kmemleak: %s%s", text,
+			 strchr(text, '\n') ? "" : "\n");
+
+	if (n > 0 && write(kmsg, line, strlen(line)) < 0)
+		fprintf(stderr, "uml-init: kmemleak: /dev/kmsg: %s\n",
+			strerror(errno));
+}
+
+static bool kmemleak_report(void)
+{
+	char line[1024];
+	FILE *rep;
+	int kmsg;
+
+	sleep(KMEMLEAK_MIN_AGE_S);
+	if (!kmemleak_cmd("scan"))
+		return false;
+	sleep(KMEMLEAK_MIN_AGE_S);
+	if (!kmemleak_cmd("scan"))
+		return false;
+	rep = fopen(KMEMLEAK, "r");
+	kmsg = open("/dev/kmsg", O_WRONLY);
+	if (!rep || kmsg < 0) {
+		fprintf(stderr, "uml-init: kmemleak: opening %s: %s\n",
+			rep ? "/dev/kmsg" : KMEMLEAK, strerror(errno));
+		if (rep)
+			fclose(rep);
+		if (kmsg >= 0)
+			close(kmsg);
+		return false;
+	}
+	while (fgets(line, sizeof(line), rep))
+		kmsg_line(kmsg, line);
+	kmsg_line(kmsg, "scan done");
+	fclose(rep);
+	close(kmsg);
+	return true;
+}
+
 static int status_of(int wstatus, const char *prog)
 {
 	if (WIFEXITED(wstatus))
@@ -94,6 +177,8 @@ static int status_of(int wstatus, const char *prog)
 int main(int argc, char **argv)
 {
 	const char *cwd = getenv("UML_RUN_CWD");
+	const char *leakcheck = getenv("UML_RUN_KMEMLEAK");
+	bool kmemleak = leakcheck && !strcmp(leakcheck, "1");
 	pid_t prog, pid;
 	int wstatus, status;
 
@@ -111,6 +196,9 @@ int main(int argc, char **argv)
 		power_off(STATUS_SETUP_FAILED);
 	}
 	unsetenv("UML_RUN_CWD");
+	unsetenv("UML_RUN_KMEMLEAK");
+	if (kmemleak && !kmemleak_forget_boot())
+		power_off(STATUS_SETUP_FAILED);
 
 	prog = fork();
 	if (prog < 0) {
@@ -136,6 +224,9 @@ int main(int argc, char **argv)
 	kill(-1, SIGKILL);
 	while (wait(NULL) > 0)
 		;
+	/* A scan that could not be made must not pass for a clean one. */
+	if (kmemleak && !kmemleak_report() && status == 0)
+		status = STATUS_SETUP_FAILED;
 	fflush(stdout);
 	power_off(status);
 }

@@ -22,8 +22,10 @@ struct ckpt_deferred {
 int ckpt_defer(struct ckpt_ctx *ctx, ckpt_deferred_fn fn,
 	       void (*free)(const void *data), void *data)
 {
-	struct ckpt_deferred *work = kmalloc(sizeof(*work), GFP_KERNEL);
+	struct ckpt_deferred *work = NULL;
 
+	if (!ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		work = kmalloc(sizeof(*work), GFP_KERNEL);
 	if (!work) {
 		if (free)
 			free(data);

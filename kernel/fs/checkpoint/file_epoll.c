@@ -98,14 +98,18 @@ static int ckpt_epoll_snapshot_item(void *arg, const struct epoll_cr_item *item)
 	struct ckpt_epoll_snapshot *snap = arg;
 	struct ckpt_obj *target;
 
+	ckpt_test_point(snap->ctx, "epoll-item", (void *)item);
 	target = ckpt_epoll_target(snap->ctx, snap->epoll, item);
 	if (IS_ERR(target))
 		return PTR_ERR(target);
 	if (snap->count == snap->capacity) {
 		u32 capacity = max(snap->capacity * 2, 64U);
-		void *items = kvrealloc(snap->items,
-					array_size(capacity, sizeof(*snap->items)),
-					GFP_KERNEL);
+		void *items = NULL;
+
+		if (!ckpt_should_fail(snap->ctx, CKPT_FAULT_ALLOC))
+			items = kvrealloc(snap->items,
+					  array_size(capacity, sizeof(*snap->items)),
+					  GFP_KERNEL);
 
 		if (!items)
 			return -ENOMEM;
@@ -179,6 +183,8 @@ static int ckpt_epoll_queue_ready(struct ckpt_ctx *ctx,
 
 	if (!snap->nready)
 		return 0;
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
 	ready = kvmalloc(struct_size(ready, entries, snap->nready), GFP_KERNEL);
 	if (!ready)
 		return -ENOMEM;
@@ -212,11 +218,14 @@ static int ckpt_epoll_collect(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 	struct ckpt_epoll_snapshot *snap;
 	int err;
 
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
 	snap = kzalloc(sizeof(*snap), GFP_KERNEL);
 	if (!snap)
 		return -ENOMEM;
 	snap->ctx = ctx;
 	snap->epoll = obj;
+	ckpt_test_point(ctx, "epoll-collect", obj->file);
 	err = eventpoll_cr_for_each_item(obj->file, ckpt_epoll_snapshot_item,
 					 snap);
 	if (err) {
@@ -324,6 +333,8 @@ static int ckpt_epoll_insert(struct ckpt_ctx *ctx, struct ckpt_obj *epoll,
 	if (!target)
 		return -EINVAL;
 	ctx->nitems++;
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
 	return eventpoll_cr_insert(epoll->file, target->file, e->fd,
 				   (__force __poll_t)e->events, e->data);
 }
@@ -357,6 +368,8 @@ static int ckpt_epoll_restore_items(struct ckpt_ctx *ctx, void *data)
 	if (err)
 		return err;
 
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
 	ready = kmemdup(counts, sizeof(*counts), GFP_KERNEL);
 	if (!ready)
 		return -ENOMEM;
@@ -380,6 +393,8 @@ static struct file *ckpt_epoll_restore(struct ckpt_ctx *ctx,
 		return ERR_PTR(err);
 	if (spec.__pad || rec->f_pos || spec.nready > spec.nitems)
 		return ERR_PTR(-EINVAL);
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return ERR_PTR(-ENOMEM);
 	counts = kmalloc(sizeof(*counts), GFP_KERNEL);
 	if (!counts)
 		return ERR_PTR(-ENOMEM);
@@ -389,7 +404,8 @@ static struct file *ckpt_epoll_restore(struct ckpt_ctx *ctx,
 		.nready = spec.nready,
 	};
 
-	file = eventpoll_cr_create(rec->f_flags & O_CLOEXEC);
+	file = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? ERR_PTR(-ENOMEM) :
+	       eventpoll_cr_create(rec->f_flags & O_CLOEXEC);
 	if (IS_ERR(file)) {
 		kfree(counts);
 		return file;

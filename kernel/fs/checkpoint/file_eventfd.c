@@ -49,6 +49,8 @@ static struct file *ckpt_eventfd_restore(struct ckpt_ctx *ctx,
 		return ERR_PTR(-EINVAL);
 
 	/* O_CLOEXEC and O_NONBLOCK at creation show in f_flags for good. */
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return ERR_PTR(-ENOMEM);
 	file = eventfd_cr_create(spec.count, spec.efd_flags |
 				 (rec->f_flags & (O_CLOEXEC | O_NONBLOCK)));
 	if (IS_ERR(file))

@@ -116,6 +116,8 @@ static int ckpt_fill_pipe(struct ckpt_ctx *ctx, struct file *wr, u32 nbytes)
 	void *chunk;
 	int err = 0;
 
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
 	chunk = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!chunk)
 		return -ENOMEM;
@@ -126,7 +128,8 @@ static int ckpt_fill_pipe(struct ckpt_ctx *ctx, struct file *wr, u32 nbytes)
 		err = ckpt_read(ctx, chunk, n);
 		if (err)
 			break;
-		done = kernel_write(wr, chunk, n, &pos);
+		done = ckpt_should_fail(ctx, CKPT_FAULT_IO) ? -EIO :
+		       kernel_write(wr, chunk, n, &pos);
 		if (done != n)
 			err = done < 0 ? done : -EIO;
 		nbytes -= n;
@@ -152,14 +155,19 @@ int ckpt_restore_pipe(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 	    h->len != sizeof(rec) + ckpt_padded(rec.nbytes))
 		return -EINVAL;
 
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
 	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
 	if (!obj)
 		return -ENOMEM;
 	obj->kind = CKPT_OBJ_PIPE;
-	err = create_pipe_files(obj->ends, 0);
+	err = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? -ENOMEM :
+	      create_pipe_files(obj->ends, 0);
 	if (err)
 		goto out_free;
 	obj->ptr = get_pipe_info(obj->ends[0], false);
+	ckpt_test_point(ctx, "restored-file", obj->ends[0]);
+	ckpt_test_point(ctx, "restored-file", obj->ends[1]);
 
 	/* Limits apply as for F_SETPIPE_SZ by the restorer. */
 	capacity = pipe_fcntl(obj->ends[1], F_SETPIPE_SZ, rec.capacity);

@@ -7,6 +7,7 @@
 #include <linux/dcache.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/mount.h>
 #include <linux/slab.h>
 
 #include "internal.h"
@@ -24,11 +25,15 @@ static int ckpt_regular_checkpoint(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 	char *buf, *path;
 	int err;
 
-	if (d_unlinked(obj->file->f_path.dentry)) {
-		pr_info_ratelimited("checkpoint: fd %d: file was unlinked (%pD)\n",
+	/* Unlinked files and files of internal mounts have no path to reopen. */
+	if (d_unlinked(obj->file->f_path.dentry) ||
+	    obj->file->f_path.mnt->mnt_flags & MNT_INTERNAL) {
+		pr_info_ratelimited("checkpoint: fd %d: file has no path to reopen (%pD)\n",
 				    obj->first_fd, obj->file);
 		return -EOPNOTSUPP;
 	}
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
 	buf = kmalloc(CKPT_PATH_MAX, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
@@ -70,6 +75,8 @@ static struct file *ckpt_regular_restore(struct ckpt_ctx *ctx,
 			sizeof(*rec))
 		return ERR_PTR(-EINVAL);
 
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return ERR_PTR(-ENOMEM);
 	path = kmalloc(len, GFP_KERNEL);
 	if (!path)
 		return ERR_PTR(-ENOMEM);
@@ -83,8 +90,8 @@ static struct file *ckpt_regular_restore(struct ckpt_ctx *ctx,
 		goto out;
 	}
 
-	file = filp_open(path, rec->f_flags & ~(O_CREAT | O_EXCL | O_TRUNC),
-			 0);
+	file = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? ERR_PTR(-ENOMEM) :
+	       filp_open(path, rec->f_flags & ~(O_CREAT | O_EXCL | O_TRUNC), 0);
 	if (IS_ERR(file))
 		goto out;
 	err = -EINVAL;

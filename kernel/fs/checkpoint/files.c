@@ -142,6 +142,8 @@ static int ckpt_collect_fds(struct ckpt_ctx *ctx)
 		obj->nfds++;
 		if (obj->first_fd < 0)
 			obj->first_fd = fd;
+		if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+			return -ENOMEM;
 		err = xa_err(xa_store(&ctx->fds, fd,
 				      ckpt_fd_value(obj->objref, flags),
 				      GFP_KERNEL));
@@ -262,6 +264,8 @@ static int ckpt_write_fds(struct ckpt_ctx *ctx)
 	void *entry;
 	int err = 0;
 
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
 	entries = kcalloc(CKPT_CHUNK_ENTRIES, sizeof(*entries), GFP_KERNEL);
 	if (!entries)
 		return -ENOMEM;
@@ -393,6 +397,8 @@ static int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 	    rec.f_mode & ~(CKPT_FMODE_READ | CKPT_FMODE_WRITE))
 		return -EINVAL;
 
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
 	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
 	if (!obj)
 		return -ENOMEM;
@@ -401,6 +407,7 @@ static int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 		err = PTR_ERR(file);
 		goto out_free;
 	}
+	ckpt_test_point(ctx, "restored-file", file);
 	obj->kind = CKPT_OBJ_FILE;
 	obj->ops = ops;
 	obj->file = file;
@@ -474,6 +481,8 @@ static int ckpt_restore_fd_chunk(struct ckpt_ctx *ctx,
 			if (obj->first_fd < 0 || e.fd < obj->first_fd)
 				obj->first_fd = e.fd;
 		}
+		if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+			return -ENOMEM;
 		err = xa_err(xa_store(&ctx->fds, e.fd,
 				      ckpt_fd_value(e.objref, e.flags),
 				      GFP_KERNEL));
@@ -548,7 +557,8 @@ static int ckpt_install_fds(struct ckpt_ctx *ctx)
 		if (v & CKPT_FD_SKIPPED)
 			continue;
 		obj = ckpt_obj_get(ctx, v >> 2, CKPT_OBJ_FILE);
-		err = install_fd_unused(fd, obj->file,
+		err = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? -ENOMEM :
+		      install_fd_unused(fd, obj->file,
 					v & CKPT_FD_CLOEXEC ? O_CLOEXEC : 0);
 		if (err) {
 			if (fd)

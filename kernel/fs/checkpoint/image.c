@@ -44,8 +44,12 @@ int ckpt_flush(struct ckpt_ctx *ctx)
 	size_t done = 0;
 
 	while (done < ctx->buf_len) {
-		ssize_t n = kernel_write(ctx->image, ctx->buf + done,
-					 ctx->buf_len - done, &ctx->pos);
+		ssize_t n;
+
+		if (ckpt_should_fail(ctx, CKPT_FAULT_IO))
+			return -EIO;
+		n = kernel_write(ctx->image, ctx->buf + done,
+				 ctx->buf_len - done, &ctx->pos);
 
 		if (n < 0)
 			return n;
@@ -138,11 +142,13 @@ static int ckpt_read_stream(struct ckpt_ctx *ctx, u8 *p, size_t n,
 		size_t k;
 
 		if (ctx->buf_off == ctx->buf_len) {
-			ssize_t got = kernel_read(ctx->image, ctx->buf,
-						  min_t(size_t, readahead,
-							CKPT_BUF_SIZE),
-						  &ctx->pos);
+			ssize_t got;
 
+			if (ckpt_should_fail(ctx, CKPT_FAULT_IO))
+				return -EIO;
+			got = kernel_read(ctx->image, ctx->buf,
+					  min_t(size_t, readahead, CKPT_BUF_SIZE),
+					  &ctx->pos);
 			if (got < 0)
 				return got;
 			if (got == 0)

@@ -36,6 +36,13 @@ enum ckpt_obj_kind {
 
 struct ckpt_file_ops;
 
+/* Where KUnit fault sweeps can fail an operation: allocations and I/O. */
+enum ckpt_fault_site {
+	CKPT_FAULT_ALLOC,
+	CKPT_FAULT_IO,
+	CKPT_NR_FAULT_SITES,
+};
+
 /*
  * An object of the image: a file, or a pipe both of whose ends refer to
  * it.  At checkpoint it holds a reference on @file; at restart on @file or,
@@ -88,7 +95,32 @@ struct ckpt_ctx {
 	struct xarray fds;
 
 	struct list_head deferred;
+
+#if IS_ENABLED(CONFIG_CHECKPOINT_KUNIT_TEST)
+	/* Deterministic fault injection and pause points: see sys.c. */
+	unsigned int fail_nth[CKPT_NR_FAULT_SITES];
+	unsigned int fault_calls[CKPT_NR_FAULT_SITES];
+	void (*test_hook)(struct ckpt_ctx *ctx, const char *point, void *arg);
+	void *test_data;
+#endif
 };
+
+#if IS_ENABLED(CONFIG_CHECKPOINT_KUNIT_TEST)
+bool ckpt_should_fail(struct ckpt_ctx *ctx, enum ckpt_fault_site site);
+void ckpt_test_point(struct ckpt_ctx *ctx, const char *point, void *arg);
+#else
+static inline bool ckpt_should_fail(struct ckpt_ctx *ctx,
+				    enum ckpt_fault_site site)
+{
+	return false;
+}
+
+static inline void ckpt_test_point(struct ckpt_ctx *ctx, const char *point,
+				   void *arg)
+{
+}
+#endif
+
 
 /* sys.c */
 struct ckpt_ctx *ckpt_ctx_alloc(enum ckpt_mode mode, unsigned long flags,

@@ -83,6 +83,8 @@ struct ckpt_obj *ckpt_obj_add(struct ckpt_ctx *ctx, void *ptr,
 	u32 objref;
 	int err;
 
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return ERR_PTR(-ENOMEM);
 	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
 	if (!obj)
 		return ERR_PTR(-ENOMEM);
@@ -97,7 +99,8 @@ struct ckpt_obj *ckpt_obj_add(struct ckpt_ctx *ctx, void *ptr,
 	if (kind == CKPT_OBJ_SKIPPED)
 		return obj;
 
-	err = xa_alloc(&ctx->objs, &objref, obj, xa_limit_32b, GFP_KERNEL);
+	err = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? -ENOMEM :
+	      xa_alloc(&ctx->objs, &objref, obj, xa_limit_32b, GFP_KERNEL);
 	if (err)
 		goto out_unhash;
 	obj->objref = objref;
@@ -125,6 +128,8 @@ int ckpt_obj_insert_restored(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 
 	if (objref != ctx->nobjects + 1)
 		return -EINVAL;
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
 	err = xa_insert(&ctx->objs, objref, obj, GFP_KERNEL);
 	if (err)
 		return err;
