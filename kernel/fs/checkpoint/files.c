@@ -493,17 +493,30 @@ static int ckpt_restore_fd_chunk(struct ckpt_ctx *ctx,
 	return 0;
 }
 
-/* Every object must be reachable from the fd table, or it would vanish. */
+/*
+ * Every object must be reachable from the fd table, or it would vanish.
+ * A pipe end no FILE record claimed was closed when the checkpoint was
+ * taken; close it now, before any epoll item watches the pipe, so that
+ * the wakeup its release sends reaches no restored ready list.
+ */
 static int ckpt_check_objects_used(struct ckpt_ctx *ctx)
 {
 	struct ckpt_obj *obj;
 	unsigned long objref;
+	int end;
 
 	xa_for_each(&ctx->objs, objref, obj) {
 		if (obj->kind == CKPT_OBJ_FILE && !obj->nfds)
 			return -EINVAL;
-		if (obj->kind == CKPT_OBJ_PIPE && !obj->ends_claimed)
+		if (obj->kind != CKPT_OBJ_PIPE)
+			continue;
+		if (!obj->ends_claimed)
 			return -EINVAL;
+		for (end = 0; end < ARRAY_SIZE(obj->ends); end++) {
+			if (obj->ends[end])
+				__fput_sync(obj->ends[end]);
+			obj->ends[end] = NULL;
+		}
 	}
 	return 0;
 }
