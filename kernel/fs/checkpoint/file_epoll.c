@@ -21,6 +21,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
+#include <linux/bsearch.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <linux/eventpoll.h>
@@ -33,9 +34,17 @@
 			   EPOLLEXCLUSIVE | EPOLLWAKEUP | EPOLLONESHOT | \
 			   EPOLLET)
 
+/* The ready list of one set, kept from its snapshot until written. */
+struct ckpt_epoll_ready_list {
+	u32 epoll_objref;
+	u32 count;
+	struct ckpt_epoll_ready entries[];
+};
+
 /*
- * One set's items as read under ep->mtx: the ready ones first, in
- * ready-list order, until the write sorts them.
+ * One set's items as read under ep->mtx.  The walk yields the ready ones
+ * first, in ready-list order; collect copies those to @ready and sorts
+ * @items by key, for the wake-order pass to find them.
  */
 struct ckpt_epoll_snapshot {
 	struct ckpt_ctx *ctx;
@@ -44,13 +53,10 @@ struct ckpt_epoll_snapshot {
 	u32 count;
 	u32 capacity;
 	u32 nready;
-};
-
-/* The ready list of one set, kept from its snapshot until written. */
-struct ckpt_epoll_ready_list {
-	u32 epoll_objref;
-	u32 count;
-	struct ckpt_epoll_ready entries[];
+	struct ckpt_epoll_ready_list *ready;
+	/* the wake-order pass: which target it ranks, and the next rank */
+	u32 rank_target;
+	u32 rank_next;
 };
 
 /* What restart expects of one set's deferred records. */
@@ -69,6 +75,7 @@ static void ckpt_epoll_snapshot_free(const void *data)
 {
 	const struct ckpt_epoll_snapshot *snap = data;
 
+	kvfree(snap->ready);
 	kvfree(snap->items);
 	kfree(snap);
 }
@@ -124,17 +131,91 @@ static int ckpt_epoll_snapshot_item(void *arg, const struct epoll_cr_item *item)
 	};
 	if (item->ready_pos >= 0)
 		snap->nready++;
+	target->nwatchers++;
 	return 0;
 }
 
+/* By key, (target objref, fd): how the wake-order pass finds an item. */
+static int ckpt_epoll_key_cmp(const void *a, const void *b)
+{
+	const struct ckpt_epoll_item *x = a, *y = b;
+
+	if (x->target_objref != y->target_objref)
+		return x->target_objref < y->target_objref ? -1 : 1;
+	if (x->fd != y->fd)
+		return x->fd < y->fd ? -1 : 1;
+	return 0;
+}
+
+/* Image order: by target, the item a wakeup reaches last first. */
 static int ckpt_epoll_item_cmp(const void *a, const void *b)
 {
 	const struct ckpt_epoll_item *x = a, *y = b;
 
-	if (x->fd != y->fd)
-		return x->fd < y->fd ? -1 : 1;
 	if (x->target_objref != y->target_objref)
 		return x->target_objref < y->target_objref ? -1 : 1;
+	if (x->wake_order != y->wake_order)
+		return x->wake_order > y->wake_order ? -1 : 1;
+	return ckpt_epoll_key_cmp(a, b);
+}
+
+struct ckpt_wake_walk {
+	struct ckpt_ctx *ctx;
+	struct ckpt_obj *target;
+};
+
+/* Under the target's f_lock: no sleeping, no allocation. */
+static int ckpt_epoll_rank_watcher(void *arg, struct file *epfile, int fd)
+{
+	struct ckpt_wake_walk *walk = arg;
+	struct ckpt_obj *epoll = ckpt_obj_find(walk->ctx, epfile);
+	struct ckpt_epoll_snapshot *snap;
+	struct ckpt_epoll_item key = {
+		.target_objref = walk->target->objref,
+		.fd = fd,
+	}, *item;
+
+	if (!epoll || epoll->kind != CKPT_OBJ_FILE ||
+	    epoll->ops != &ckpt_epoll_ops || !epoll->priv)
+		return 0;
+	snap = epoll->priv;
+	item = bsearch(&key, snap->items, snap->count, sizeof(*snap->items),
+		       ckpt_epoll_key_cmp);
+	if (!item)
+		return 0;
+	if (snap->rank_target != walk->target->objref) {
+		snap->rank_target = walk->target->objref;
+		snap->rank_next = 0;
+	}
+	item->wake_order = snap->rank_next++;
+	return 0;
+}
+
+/*
+ * A target's items are woken newest first, so within one set the order
+ * they were added is observable: which of two items ready at once comes
+ * first on the ready list.  Rank each set's items of every target watched
+ * more than once in wake order.  The order across sets (which set a
+ * wakeup reaches first) is not kept: see the README.
+ */
+int ckpt_epoll_order_watchers(struct ckpt_ctx *ctx)
+{
+	struct ckpt_wake_walk walk = { .ctx = ctx };
+	unsigned long objref;
+	struct ckpt_obj *obj;
+	int err;
+
+	xa_for_each(&ctx->objs, objref, obj) {
+		if (obj->kind != CKPT_OBJ_FILE || obj->nwatchers < 2)
+			continue;
+		walk.target = obj;
+		err = eventpoll_cr_for_each_watcher(obj->file,
+						    ckpt_epoll_rank_watcher,
+						    &walk);
+		if (err)
+			return err;
+		cond_resched();
+	}
 	return 0;
 }
 
@@ -174,9 +255,9 @@ static int ckpt_epoll_write_ready(struct ckpt_ctx *ctx, void *data)
 				 sizeof(ready->entries[0]));
 }
 
-/* Keeps the ready list (the snapshot's first entries) for the last pass. */
-static int ckpt_epoll_queue_ready(struct ckpt_ctx *ctx,
-				  struct ckpt_epoll_snapshot *snap)
+/* Copies the ready list (the snapshot's first entries) out of the way. */
+static int ckpt_epoll_take_ready(struct ckpt_ctx *ctx,
+				 struct ckpt_epoll_snapshot *snap)
 {
 	struct ckpt_epoll_ready_list *ready;
 	u32 i;
@@ -195,7 +276,8 @@ static int ckpt_epoll_queue_ready(struct ckpt_ctx *ctx,
 			.fd = snap->items[i].fd,
 			.target_objref = snap->items[i].target_objref,
 		};
-	return ckpt_defer(ctx, ckpt_epoll_write_ready, kvfree, ready);
+	snap->ready = ready;
+	return 0;
 }
 
 static int ckpt_epoll_write_items(struct ckpt_ctx *ctx, void *data)
@@ -203,9 +285,13 @@ static int ckpt_epoll_write_items(struct ckpt_ctx *ctx, void *data)
 	struct ckpt_epoll_snapshot *snap = data;
 	int err;
 
-	err = ckpt_epoll_queue_ready(ctx, snap);
-	if (err)
-		return err;
+	/* The ready list goes after every set's items. */
+	if (snap->ready) {
+		err = ckpt_defer(ctx, ckpt_epoll_write_ready, kvfree, snap->ready);
+		snap->ready = NULL;
+		if (err)
+			return err;
+	}
 	sort(snap->items, snap->count, sizeof(*snap->items),
 	     ckpt_epoll_item_cmp, NULL);
 	ctx->nitems += snap->count;
@@ -228,10 +314,14 @@ static int ckpt_epoll_collect(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 	ckpt_test_point(ctx, "epoll-collect", obj->file);
 	err = eventpoll_cr_for_each_item(obj->file, ckpt_epoll_snapshot_item,
 					 snap);
+	if (!err)
+		err = ckpt_epoll_take_ready(ctx, snap);
 	if (err) {
 		ckpt_epoll_snapshot_free(snap);
 		return err;
 	}
+	sort(snap->items, snap->count, sizeof(*snap->items),
+	     ckpt_epoll_key_cmp, NULL);
 	obj->priv = snap;
 	return ckpt_defer(ctx, ckpt_epoll_write_items, ckpt_epoll_snapshot_free,
 			  snap);
@@ -326,7 +416,7 @@ static int ckpt_epoll_insert(struct ckpt_ctx *ctx, struct ckpt_obj *epoll,
 {
 	struct ckpt_obj *target;
 
-	if (e->fd < 0 || e->__pad || e->events & ~CKPT_EPOLL_EVENTS ||
+	if (e->fd < 0 || e->events & ~CKPT_EPOLL_EVENTS ||
 	    (prev && ckpt_epoll_item_cmp(prev, e) >= 0))
 		return -EINVAL;
 	target = ckpt_obj_get(ctx, e->target_objref, CKPT_OBJ_FILE);

@@ -320,6 +320,9 @@ int ckpt_checkpoint_files(struct ckpt_ctx *ctx)
 				return err;
 		}
 	}
+	err = ckpt_epoll_order_watchers(ctx);
+	if (err)
+		return err;
 	if (!(ctx->flags & CHECKPOINT_SUBTREE)) {
 		err = ckpt_detect_leaks(ctx);
 		if (err)

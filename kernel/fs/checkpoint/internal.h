@@ -55,6 +55,7 @@ struct ckpt_obj {
 	u8 kind;			/* enum ckpt_obj_kind */
 	u8 ends_claimed;		/* pipe: BIT(end) per FILE record seen */
 	u32 nfds;			/* fd-table slots that name this object */
+	u32 nwatchers;			/* checkpoint: epoll items watching it */
 	int first_fd;			/* lowest such fd, for messages */
 	struct file *file;		/* CKPT_OBJ_FILE */
 	const struct ckpt_file_ops *ops; /* CKPT_OBJ_FILE */
@@ -198,6 +199,9 @@ int ckpt_write_file(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 		    const void *spec, u32 spec_len,
 		    const void *tail, u32 tail_len);
 int ckpt_file_set_flags(struct file *file, u32 f_flags);
+
+/* file_epoll.c: wake order of items that share a target */
+int ckpt_epoll_order_watchers(struct ckpt_ctx *ctx);
 
 /* file_pipe.c: the pipe object record */
 int ckpt_checkpoint_pipe(struct ckpt_ctx *ctx, struct ckpt_obj *obj);

@@ -164,16 +164,22 @@ struct ckpt_rec_fd {
 	/* struct ckpt_fd_entry entries[count]; */
 };
 
-/* One epoll item: its key is (target objref, fd), fd as given at ADD. */
+/*
+ * One epoll item: its key is (target objref, fd), fd as given at ADD.
+ * wake_order ranks one set's items watching one target in the order a
+ * wakeup of the target reaches them: 0 first.  Restart adds them in
+ * reverse wake order, as they were added originally, so that items ready
+ * at once join the ready list in the original order.
+ */
 struct ckpt_epoll_item {
 	__u64 data;
 	__s32 fd;
 	__u32 target_objref;
 	__u32 events;		/* as stored, EPOLLERR/HUP and disarm included */
-	__u32 __pad;
+	__u32 wake_order;
 };
 
-/* Items are sorted by (fd, target objref). */
+/* Items are sorted by target objref, wake_order descending, then fd. */
 struct ckpt_rec_epoll_items {
 	struct ckpt_hdr h;
 	__u32 epoll_objref;
