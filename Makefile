@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 HARNESS_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -static -Ikernel/include/uapi
 HARNESS_PROGS := uml-init fpu-stress exit-status cr-test epoll-cr-test scenario-run unpriv-test \
-	image-fuzz
+	image-fuzz provoke
 # Extra sources a harness program links, by program name.
 HARNESS_LDLIBS_cr-test := harness/cr-util.c
 HARNESS_LDLIBS_epoll-cr-test := harness/cr-util.c harness/cr-trace.c
@@ -76,7 +76,7 @@ soak: build/harness/scenario-run
 
 ## clean: remove build products, keep the extracted source
 clean:
-	rm -rf build/kernel* build/harness build/kunit build/logs build/check build/scenarios
+	rm -rf build/kernel* build/harness build/kunit build/logs build/check build/bench build/scenarios
 
 ## distclean: remove build/ entirely, extracted source included
 distclean:

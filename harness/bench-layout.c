@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -86,7 +87,20 @@ int bench_make_targets(const struct bench_layout *l)
 	return err;
 }
 
-int bench_make_sets(const struct bench_layout *l)
+/* Items of one set through the bench kernel's floor (no syscall per item). */
+static int floor_fill(const struct bench_layout *l, unsigned int s, int ep)
+{
+	uint64_t items, ns;
+	char cmd[96];
+	int err;
+
+	snprintf(cmd, sizeof(cmd), "insert %d %d %u %x", ep, BENCH_FIRST_FD,
+		 l->per_set, bench_set_events(s) | EPOLLERR | EPOLLHUP);
+	err = floor_cmd(cmd, &items, &ns);
+	return err ? err : items == l->per_set ? 0 : -EPROTO;
+}
+
+int bench_make_sets(const struct bench_layout *l, bool use_floor)
 {
 	for (unsigned int s = 0; s < l->nsets; s++) {
 		int ep = bench_epfd(l, s);
@@ -94,6 +108,12 @@ int bench_make_sets(const struct bench_layout *l)
 
 		if (err)
 			return err;
+		if (use_floor) {
+			err = floor_fill(l, s, ep);
+			if (err)
+				return err;
+			continue;
+		}
 		for (unsigned int j = 0; j < l->per_set; j++) {
 			int fd = BENCH_FIRST_FD + (int)j;
 			struct epoll_event ev = {

@@ -2,7 +2,7 @@
 /*
  * bench-mem: kernel memory around an operation, from /proc/meminfo.
  *
- * A sampler process reads /proc/meminfo as fast as it can.  The process
+ * A sampler process reads /proc/meminfo every SAMPLE_US.  The process
  * doing the operation marks a window around it in a shared page; samples
  * taken while the window was open on both sides of the read count.  UML
  * is uniprocessor and not preemptible, so the sampler runs inside a long
@@ -23,8 +23,12 @@
 
 #include "bench.h"
 
+/* Between samples: the sampler must not steal much of the one CPU. */
+#define SAMPLE_US 2000
+
 struct mem_shared {
 	int window;
+	pid_t worker;
 	int stop;
 	int err;
 	uint64_t nsamples;
@@ -98,13 +102,16 @@ static void sampler(struct mem_shared *sh)
 			sh->err = err;
 			_exit(1);
 		}
-		if (!before || !__atomic_load_n(&sh->window, __ATOMIC_SEQ_CST))
+		if (!before || !__atomic_load_n(&sh->window, __ATOMIC_SEQ_CST)) {
+			usleep(SAMPLE_US);
 			continue;
+		}
 		sh->nsamples++;
 		if (s.used > sh->peak.used)
 			sh->peak.used = s.used;
 		if (s.slab_vmalloc > sh->peak.slab_vmalloc)
 			sh->peak.slab_vmalloc = s.slab_vmalloc;
+		usleep(SAMPLE_US);
 	}
 	_exit(0);
 }
@@ -127,6 +134,17 @@ void mem_window(bool open)
 {
 	if (watch.sh)
 		__atomic_store_n(&watch.sh->window, open, __ATOMIC_SEQ_CST);
+}
+
+void mem_set_worker(pid_t pid)
+{
+	if (watch.sh)
+		__atomic_store_n(&watch.sh->worker, pid, __ATOMIC_SEQ_CST);
+}
+
+pid_t mem_worker(void)
+{
+	return watch.sh ? __atomic_load_n(&watch.sh->worker, __ATOMIC_SEQ_CST) : 0;
 }
 
 int mem_watch_stop(struct mem_sample *peak, uint64_t *nsamples)

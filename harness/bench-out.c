@@ -120,6 +120,7 @@ struct bench_result bench_in_child(bench_child_fn fn, void *arg,
 			close(w);
 			w = result_fd;
 		}
+		res = (struct bench_result){ 0 };
 		fn(arg, &res);
 		if (write(w, &res, sizeof(res)) != (ssize_t)sizeof(res))
 			_exit(1);

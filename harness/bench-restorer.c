@@ -56,11 +56,18 @@ static void restart_child(const struct restorer_req *q, int req, int res,
 			  int high)
 {
 	struct bench_result out = { .v[0] = (uint64_t)getpid() };
-	int img = bench_fd_above(open(q->path, O_RDONLY | O_CLOEXEC), high);
 	uint64_t t0;
 	long ret;
+	int img;
 
 	close(req);
+	if (q->hold) {
+		/* The table restart() would grow is not its transient memory. */
+		if (dup2(0, high - 1) == high - 1)
+			close(high - 1);
+		mem_set_worker(getpid());
+	}
+	img = bench_fd_above(open(q->path, O_RDONLY | O_CLOEXEC), high);
 	if (img < 0) {
 		out.err = -errno;
 	} else {
@@ -135,6 +142,7 @@ int restorer_start(struct bench_restorer *r, int high)
 }
 
 struct bench_result restorer_run(struct bench_restorer *r, const char *path,
+				 void (*feed)(void *arg),
 				 void (*held)(void *arg), void *arg)
 {
 	struct restorer_req q = { .hold = held != NULL };
@@ -143,7 +151,11 @@ struct bench_result restorer_run(struct bench_restorer *r, const char *path,
 	if (strlen(path) >= sizeof(q.path))
 		return (struct bench_result){ .err = -ENAMETOOLONG };
 	strcpy(q.path, path);
-	if (!xwrite(r->req, &q, sizeof(q)) || !xread(r->res, &out, sizeof(out)))
+	if (!xwrite(r->req, &q, sizeof(q)))
+		return (struct bench_result){ .err = -ECHILD };
+	if (feed)
+		feed(arg);
+	if (!xread(r->res, &out, sizeof(out)))
 		return (struct bench_result){ .err = -ECHILD };
 	if (out.v[1] == RESTORER_ACK)	/* the child died before reporting */
 		return (struct bench_result){ .err = -ECHILD };

@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -236,13 +237,18 @@ struct size_run {
 	struct us_dump dump;
 };
 
+struct build_arg {
+	const struct bench_layout *l;
+	bool use_floor;
+};
+
 static int build_original(void *arg)
 {
-	const struct bench_layout *l = arg;
-	int err = bench_make_targets(l);
+	const struct build_arg *b = arg;
+	int err = bench_make_targets(b->l);
 
 	if (!err)
-		err = bench_make_sets(l);
+		err = bench_make_sets(b->l, b->use_floor);
 	if (err) {
 		bench_err("building the original's targets and sets: %s",
 			  strerror(-err));
@@ -347,7 +353,7 @@ static int measure_syscalls(struct size_run *r, unsigned int rep)
 			bench_emit("size", "\"n\": %lu, \"targets_image_bytes\": %lld",
 				   r->n, (long long)st.st_size);
 		}
-		res = restorer_run(&r->rest, r->img_path[k], NULL, NULL);
+		res = restorer_run(&r->rest, r->img_path[k], NULL, NULL, NULL);
 		if (res.err)
 			return fail(r, names[k][1], res.err);
 		emit_ns(r, names[k][1], rep, res.ns, NULL);
@@ -396,6 +402,10 @@ struct restore_arg {
 	bool mark;
 	struct mem_sample after;
 	int after_err;
+	/* restart from a FIFO: the image, and the figures before its trailer */
+	const char *image, *fifo;
+	struct mem_sample blocked;
+	int feed_err;
 };
 
 static void us_restore_child(void *arg, struct bench_result *res)
@@ -508,45 +518,141 @@ static void read_after(void *arg)
 
 static void emit_mem(const struct size_run *r, const char *method,
 		     unsigned int rep, const struct mem_sample *before,
-		     const struct mem_sample *after,
-		     const struct mem_sample *peak, uint64_t samples,
-		     uint64_t ns)
+		     const struct restore_arg *a, const struct mem_sample *peak,
+		     uint64_t samples, uint64_t ns)
 {
 	bench_emit("memory", "\"n\": %lu, \"method\": \"%s\", \"rep\": %u, \"samples\": %" PRIu64
 		   ", \"op_ns\": %" PRIu64
-		   ", \"before_used\": %" PRIu64 ", \"after_used\": %" PRIu64 ", \"peak_used\": %" PRIu64
+		   ", \"before_used\": %" PRIu64 ", \"after_used\": %" PRIu64
+		   ", \"peak_used\": %" PRIu64 ", \"blocked_used\": %" PRIu64
 		   ", \"before_slab_vmalloc\": %" PRIu64 ", \"after_slab_vmalloc\": %" PRIu64
-		   ", \"peak_slab_vmalloc\": %" PRIu64,
-		   r->n, method, rep, samples, ns, before->used, after->used, peak->used,
-		   before->slab_vmalloc, after->slab_vmalloc, peak->slab_vmalloc);
+		   ", \"peak_slab_vmalloc\": %" PRIu64 ", \"blocked_slab_vmalloc\": %" PRIu64,
+		   r->n, method, rep, samples, ns, before->used, a->after.used,
+		   peak->used, a->blocked.used, before->slab_vmalloc,
+		   a->after.slab_vmalloc, peak->slab_vmalloc, a->blocked.slab_vmalloc);
+}
+
+static int copy_bytes(int in, int out, off_t len)
+{
+	static char buf[1 << 18];
+
+	while (len > 0) {
+		ssize_t n = read(in, buf, len < (off_t)sizeof(buf) ? (size_t)len : sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		if (!write_all(out, buf, (size_t)n))
+			return -EIO;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Whether pid sleeps (in the FIFO's read: it is all it can wait for). */
+static bool sleeping(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+/*
+ * Feeds the image to restart() through a FIFO and stops before its
+ * trailer: when restart() has read everything else and sleeps, it has
+ * created every file, inserted every item and restored every ready list,
+ * and still holds all it allocated for itself; that is when the figures
+ * are taken.  Then the trailer goes in and restart() finishes.
+ */
+static void feed_fifo(void *arg)
+{
+	struct restore_arg *a = arg;
+	int in = open(a->image, O_RDONLY | O_CLOEXEC), out = -1, avail = -1;
+	uint64_t deadline = bench_now_ns() + 120000000000ull;
+	struct stat st;
+	off_t prefix;
+
+	while (in >= 0 && out < 0 && bench_now_ns() < deadline) {
+		out = open(a->fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (out < 0 && errno != ENXIO)	/* ENXIO: no reader yet */
+			break;
+		if (out < 0)
+			usleep(1000);
+	}
+	if (in < 0 || out < 0 || fstat(in, &st) ||
+	    st.st_size < (off_t)sizeof(struct ckpt_rec_trailer)) {
+		a->feed_err = -EIO;
+		goto out;
+	}
+	fcntl(out, F_SETFL, 0);		/* blocking writes from here */
+	fcntl(out, F_SETPIPE_SZ, 1 << 20);
+	prefix = st.st_size - (off_t)sizeof(struct ckpt_rec_trailer);
+	a->feed_err = copy_bytes(in, out, prefix);
+	while (!a->feed_err && !(ioctl(out, FIONREAD, &avail) == 0 && avail == 0 &&
+				 sleeping(mem_worker()))) {
+		if (bench_now_ns() > deadline)
+			a->feed_err = -ETIMEDOUT;
+		usleep(2000);
+	}
+	if (!a->feed_err)
+		a->feed_err = mem_read(&a->blocked);
+	if (!a->feed_err)
+		a->feed_err = copy_bytes(in, out, st.st_size - prefix);
+out:
+	if (out >= 0)
+		close(out);
+	if (in >= 0)
+		close(in);
 }
 
 static int measure_memory(struct size_run *r, unsigned int rep, bool restart)
 {
-	struct restore_arg a = { .d = &r->dump, .mark = true };
+	struct restore_arg a = { .d = &r->dump, .mark = true,
+				 .image = r->img_path[0] };
 	struct mem_sample before, peak;
 	struct bench_result res;
 	uint64_t samples;
-	int err = mem_watch_start();
+	char fifo[160];
+	int err;
 
+	snprintf(fifo, sizeof(fifo), "%s/bench-image.fifo", r->o->img_dir);
+	a.fifo = fifo;
+	unlink(fifo);
+	if (restart && mkfifo(fifo, 0600))
+		return fail(r, fifo, -errno);
+	err = mem_watch_start();
 	if (err)
 		return fail(r, "starting the memory sampler", err);
 	err = mem_read(&before);
 	if (restart)
-		res = restorer_run(&r->rest, r->img_path[0], read_after, &a);
+		res = restorer_run(&r->rest, fifo, feed_fifo, read_after, &a);
 	else
 		res = bench_in_child(us_restore_child, &a, -1, read_after);
 	if (!err)
 		err = mem_watch_stop(&peak, &samples);
 	else
 		mem_watch_stop(&peak, &samples);
+	unlink(fifo);
 	if (!err)
-		err = res.err ? res.err : a.after_err;
+		err = res.err ? res.err : a.feed_err ? a.feed_err : a.after_err;
 	if (err)
 		return fail(r, restart ? "memory around restart" :
 			    "memory around the userspace restore", err);
 	emit_mem(r, restart ? "restart" : "userspace_restore", rep, &before,
-		 &a.after, &peak, samples, res.ns);
+		 &a, &peak, samples, res.ns);
 	return 0;
 }
 
@@ -591,14 +697,16 @@ static int run_reps(struct size_run *r)
 
 static int setup_children(struct size_run *r)
 {
+	struct build_arg b = { .l = &r->l, .use_floor = r->floor };
 	uint64_t t0 = bench_now_ns();
 
-	r->orig = spawn_stopped(build_original, &r->l);
+	r->orig = spawn_stopped(build_original, &b);
 	if (r->orig < 0)
 		return fail(r, "building the original (targets and sets)", -ECHILD);
 	t0 = bench_now_ns() - t0;
-	bench_emit("setup", "\"n\": %lu, \"what\": \"original\", \"ns\": %" PRIu64,
-		   r->n, t0);
+	bench_emit("setup", "\"n\": %lu, \"what\": \"original\", \"ns\": %" PRIu64
+		   ", \"items_by\": \"%s\"", r->n, t0,
+		   r->floor ? "floor" : "epoll_ctl");
 	bench_note("N=%lu: %u sets of %u items built in %.1f s", r->n,
 		   r->l.nsets, r->l.per_set, (double)t0 / 1e9);
 	if (r->o->userspace_only)
@@ -689,6 +797,7 @@ int main(int argc, char **argv)
 
 	parse_opts(&o, argc, argv);
 	close_range(3, ~0U, 0);		/* the layout starts at fd 3 */
+	signal(SIGPIPE, SIG_IGN);	/* a restart that fails closes its FIFO */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	nofile = raise_nofile();
 	if (!o.userspace_only) {

@@ -43,8 +43,13 @@ uint32_t bench_set_events(unsigned int set);
 /* bench-layout.c */
 /* Creates the targets at their fd numbers; the lowest fds >= 3 must be free. */
 int bench_make_targets(const struct bench_layout *l);
-/* Creates the sets at their fd numbers and adds every item with epoll_ctl. */
-int bench_make_sets(const struct bench_layout *l);
+/*
+ * Creates the sets at their fd numbers and adds every item: with
+ * epoll_ctl(), or through the floor if use_floor (the same items, EPOLLERR
+ * and EPOLLHUP included as epoll_ctl() adds them, without a syscall each:
+ * only to save setup time).
+ */
+int bench_make_sets(const struct bench_layout *l, bool use_floor);
 
 /* bench-out.c: timing, children, output. */
 uint64_t bench_now_ns(void);
@@ -140,6 +145,9 @@ int mem_watch_init(void);
 int mem_watch_start(void);
 /* Opens or closes the window of interest, from any descendant. */
 void mem_window(bool open);
+/* The pid of the process whose operation the window is about (or 0). */
+void mem_set_worker(pid_t pid);
+pid_t mem_worker(void);
 /*
  * Stops the sampler.  *peak gets the largest figures sampled inside the
  * window, *nsamples how many samples fell inside it.
@@ -161,12 +169,16 @@ struct bench_restorer {
 int restorer_start(struct bench_restorer *r, int high);
 /*
  * A child of the helper opens image path, restarts from it, and reports
- * the time restart() took (res.v[0]: its pid).  If held is not NULL, it
- * stays alive with what it restored (and marks the memory window around
- * restart()) until held(arg) has run; then it is killed.  Returns once
- * the child has exited.
+ * the time restart() took (res.v[0]: its pid).  If feed is not NULL, it
+ * runs in the caller once the request is sent (path is then a FIFO that
+ * feed writes the image into).  If held is not NULL, the child grows its
+ * fd table past the image's fds first, marks the memory window around
+ * restart() (mem_set_worker() names it), and stays alive with what it
+ * restored until held(arg) has run; then it is killed.  Returns once the
+ * child has exited.
  */
 struct bench_result restorer_run(struct bench_restorer *r, const char *path,
+				 void (*feed)(void *arg),
 				 void (*held)(void *arg), void *arg);
 void restorer_stop(struct bench_restorer *r);
 

@@ -318,6 +318,7 @@ static int restorer(long si, long first, long n, bool one, struct progress *p)
 	static unsigned char buf[MAX_IMAGE + MUTATE_SLACK];
 	static struct tally t;
 	static int base[MAX_OPEN];
+	static struct fd_table base_table, now_table;
 	const struct seed_state *s = &seeds[si];
 	char desc[512], why[1200], e[32];
 	int nbase, img = memfd_create("image-fuzz", 0);
@@ -329,7 +330,7 @@ static int restorer(long si, long first, long n, bool one, struct progress *p)
 	close_range(3, CR_IMAGE_FD - 1, 0);
 	close_range(DIR_FD + 1, ~0U, 0);
 	nbase = fds_read(base);
-	if (nbase < 0)
+	if (nbase < 0 || !fd_table_read(&base_table))
 		return expect(false, "reading /proc/self/fd: %s", strerror(errno)) ? 0 : 1;
 
 	p->current = -1;
@@ -350,6 +351,12 @@ static int restorer(long si, long first, long n, bool one, struct progress *p)
 
 		p->current = i;
 		ok = try_one(buf, len, base, nbase, &t, why, sizeof(why));
+		/* Now and then the files and flags too, not only the numbers. */
+		if (ok && (one || (i / NSEEDS) % 16 == 0) &&
+		    (!fd_table_read(&now_table) || !fd_table_equal(&base_table, &now_table))) {
+			snprintf(why, sizeof(why), "the files or fd flags of the restorer's own fds changed");
+			ok = false;
+		}
 		if (one)
 			ktap_diag("%s: mutation %ld: %s: %s", s->name, i, desc,
 				  ok ? (t.restored ? "restored, checks passed" : "refused, fd table unchanged") : why);

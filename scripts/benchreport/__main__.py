@@ -25,11 +25,12 @@ def _summary(s: Optional[stats.Summary]) -> Optional[Dict[str, float]]:
 
 def to_json(runs: Dict[str, records.Run], pts: Sequence[stats.Point],
             sizes: Sequence[stats.SizePoint], mem: Sequence[stats.MemoryPoint],
-            rs: Sequence[ratios.Ratio], quick: bool) -> Dict[str, Any]:
+            rs: Sequence[ratios.Ratio], quick: bool, host: str = "") -> Dict[str, Any]:
     """The results.json document (schema: README.md, "Benchmarks")."""
     return {
         "schema_version": SCHEMA_VERSION,
         "quick": quick,
+        "host": host,
         "runs": {env: {
             "kernel": r.meta["kernel"],
             "userspace_only": bool(r.meta.get("userspace_only")),
@@ -62,7 +63,8 @@ def to_json(runs: Dict[str, records.Run], pts: Sequence[stats.Point],
             "restored_used_bytes": _summary(m.restored_used),
         } for m in mem],
         "ratios": [{
-            "key": r.key, "what": r.what, "n": r.n, "value": r.value, "goal": r.goal,
+            "key": r.key, "what": r.what, "n": r.n, "value": r.value,
+            "value_of_minima": r.value_of_minima, "goal": r.goal,
             "goal_text": r.goal_text, "met": r.met, "note": r.note,
         } for r in rs],
     }
@@ -74,6 +76,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--native", help="raw output of the --userspace-only run on the host")
     ap.add_argument("--out", required=True, help="directory for the results")
     ap.add_argument("--quick", action="store_true", help="mark the results as a smoke run")
+    ap.add_argument("--host", default="", help="what to say about the host (e.g. its load)")
     args = ap.parse_args(argv)
     try:
         runs = {"uml": records.load(args.uml, "uml")}
@@ -88,11 +91,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     layouts = {env: r.layouts for env, r in runs.items()}
     rs = ratios.compute(pts, sizes, mem, layouts)
     os.makedirs(args.out, exist_ok=True)
-    doc = to_json(runs, pts, sizes, mem, rs, args.quick)
+    doc = to_json(runs, pts, sizes, mem, rs, args.quick, args.host)
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
-    md = markdown.render(runs, pts, sizes, mem, rs, args.quick)
+    md = markdown.render(runs, pts, sizes, mem, rs, args.quick, args.host)
     with open(os.path.join(args.out, "results.md"), "w", encoding="utf-8") as f:
         f.write(md)
     title = "epoll C/R: time per item" + (" (quick run)" if args.quick else "")

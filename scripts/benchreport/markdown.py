@@ -55,7 +55,8 @@ def _time_table(pts: Sequence[Point], ns: List[int]) -> List[str]:
 
 
 def render(runs: Dict[str, Run], pts: Sequence[Point], sizes: Sequence[SizePoint],
-           mem: Sequence[MemoryPoint], ratios: Sequence[Ratio], quick: bool) -> str:
+           mem: Sequence[MemoryPoint], ratios: Sequence[Ratio], quick: bool,
+           host: str = "") -> str:
     ns = sorted({p.n for p in pts})
     out = ["# epoll checkpoint/restart benchmark", ""]
     if quick:
@@ -68,6 +69,8 @@ def render(runs: Dict[str, Run], pts: Sequence[Point], sizes: Sequence[SizePoint
                    f"{run.meta['reps']} repetitions; layouts {layouts or '–'}")
         for s in run.skipped:
             out.append(f"  - N={s['n']:,} skipped: {s['reason']}")
+    if host:
+        out.append(f"- **host**: {host}")
     out += ["", "## Time", "",
             "Median in ms, [min–max] over the repetitions, and median time per item. "
             "`*`: extrapolated (see the notes).", ""]
@@ -102,9 +105,12 @@ def render(runs: Dict[str, Run], pts: Sequence[Point], sizes: Sequence[SizePoint
                    f"{rng(m.extra_used)} | {rng(m.extra_slab_vmalloc)} | "
                    f"{rng(m.restored_used)} |")
     out += ["", "## Ratios (issue 8, item 3)", "",
+            "Value: from the medians; in parentheses, from the fastest repetitions "
+            "(the least disturbed by other work on the host).", "",
             "| ratio | N | value | goal | met | notes |", "|---|---|---|---|---|---|"]
     for r in ratios:
         met = {True: "yes", False: "**no**", None: ""}[r.met]
-        out.append(f"| {r.what} | {'' if r.n is None else f'{r.n:,}'} | {_ratio_value(r)} | "
+        best = "" if r.value_of_minima is None else f" ({r.value_of_minima:.3g})"
+        out.append(f"| {r.what} | {'' if r.n is None else f'{r.n:,}'} | {_ratio_value(r)}{best} | "
                    f"{r.goal_text} | {met} | {r.note} |")
     return "\n".join(out) + "\n"

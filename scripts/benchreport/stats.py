@@ -129,10 +129,21 @@ class MemoryPoint:
     n: int
     method: str
     reps: int
-    sampled_reps: int              # repetitions with a sample inside the window
+    sampled_reps: int              # repetitions whose peak was measured
     extra_used: Optional[Summary]  # peak - after, MemTotal - MemFree
     extra_slab_vmalloc: Optional[Summary]  # peak - after, Slab + VmallocUsed
     restored_used: Summary         # after - before, MemTotal - MemFree
+
+
+def _peak(rec: dict, what: str) -> Optional[int]:
+    """The larger of the sampled peak and the figure taken with restart()
+    paused before the image's trailer; None if neither was taken."""
+    got = []
+    if rec["samples"] > 0:
+        got.append(rec[f"peak_{what}"])
+    if rec.get(f"blocked_{what}", 0) > 0:
+        got.append(rec[f"blocked_{what}"])
+    return max(got) if got else None
 
 
 def memory(run: Run) -> List[MemoryPoint]:
@@ -141,11 +152,14 @@ def memory(run: Run) -> List[MemoryPoint]:
         grouped.setdefault((rec["n"], rec["method"]), []).append(rec)
     out = []
     for (n, method), recs in sorted(grouped.items()):
-        inside = [r for r in recs if r["samples"] > 0]
-        used = [r["peak_used"] - r["after_used"] for r in inside]
-        sv = [r["peak_slab_vmalloc"] - r["after_slab_vmalloc"] for r in inside]
+        used, sv = [], []
+        for r in recs:
+            pu, ps = _peak(r, "used"), _peak(r, "slab_vmalloc")
+            if pu is not None and ps is not None:
+                used.append(pu - r["after_used"])
+                sv.append(ps - r["after_slab_vmalloc"])
         out.append(MemoryPoint(
-            n, method, len(recs), len(inside),
+            n, method, len(recs), len(used),
             summarize(used) if used else None, summarize(sv) if sv else None,
             summarize([r["after_used"] - r["before_used"] for r in recs])))
     return out

@@ -139,7 +139,8 @@ class RatiosTest(unittest.TestCase):
         self.assertAlmostEqual(rs["checkpoint_growth"].value or 0, 1, places=3)
         self.assertEqual(rs["image_bytes_per_item"].value, 36)
         self.assertFalse(rs["image_bytes_per_item"].met)
-        self.assertEqual(rs["restart_memory_overhead"].value, 4096)
+        self.assertEqual(rs["restart_memory_overhead"].value, 200)
+        self.assertEqual(rs["restart_memory_overhead_used"].value, 4096)
         self.assertEqual(rs["restart_memory_overhead"].goal_text, "<= 1 MiB")
         self.assertIsNone(rs["checkpoint_speedup_native"].value)
 

@@ -75,6 +75,14 @@ LEAK = """\
 [    6.0] uml-init: kmemleak: scan done
 """
 LIST = "[    7.0] list_del corruption, 0000000061234567->next is LIST_POISON1 (dead000000000100)\n"
+LIST_WARN = """\
+[    8.0] ------------[ cut here ]------------
+[    8.0] list_add corruption. prev->next should be next (000000006f0d8a40), but was 0000000000000000.
+[    8.0] WARNING: CPU: 0 PID: 25 at lib/list_debug.c:32 __list_add_valid_or_report+0x9c/0x110
+[    8.0] ---[ end trace 0000000000000000 ]---
+[    8.1] ------------[ cut here ]------------
+[    8.1] WARNING: CPU: 0 PID: 25 at fs/checkpoint/files.c:1 f+0x1/0x2
+"""
 
 
 def kinds(text: str) -> list[str]:
@@ -108,6 +116,12 @@ class ScanLines(unittest.TestCase):
 
     def test_list_corruption(self) -> None:
         self.assertEqual(kinds(LIST), ["list corruption"])
+
+    def test_message_warn_is_one_report_named_by_message(self) -> None:
+        reports = scan.scan_lines(LIST_WARN.splitlines(True), "log")
+        self.assertEqual([r.kind for r in reports], ["list corruption", "WARN"])
+        self.assertIn("list_add corruption", reports[0].headline)
+        self.assertEqual(len(reports[0].lines), 4)
 
     def test_report_is_capped(self) -> None:
         text = SLEEP + "".join(f"[ 9.0] frame {i}\n" for i in range(500))

@@ -18,7 +18,7 @@
  *
  *   walk EPFD MAX
  *	Walks the items of the caller's epoll file at EPFD once with
- *	eventpoll_cr_for_each_item(), copying each into an array of MAX
+ *	eventpoll_cr_walk_items(), copying each into an array of MAX
  *	entries allocated before the clock starts: the least checkpoint
  *	must do per item.  -E2BIG if the set has more than MAX items.
  *
@@ -138,7 +138,7 @@ static int ckpt_bench_walk(struct ckpt_bench_result *res, int epfd, u32 max)
 	}
 
 	start = ktime_get_ns();
-	err = eventpoll_cr_for_each_item(ep, ckpt_bench_copy_item, &walk);
+	err = eventpoll_cr_walk_items(ep, ckpt_bench_copy_item, &walk);
 	res->len = scnprintf(res->text, sizeof(res->text), "items %u ns %llu\n",
 			     walk.count, ktime_get_ns() - start);
 

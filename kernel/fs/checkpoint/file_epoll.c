@@ -209,9 +209,8 @@ int ckpt_epoll_order_watchers(struct ckpt_ctx *ctx)
 		if (obj->kind != CKPT_OBJ_FILE || obj->nwatchers < 2)
 			continue;
 		walk.target = obj;
-		err = eventpoll_cr_for_each_watcher(obj->file,
-						    ckpt_epoll_rank_watcher,
-						    &walk);
+		err = eventpoll_cr_walk_watchers(obj->file,
+						 ckpt_epoll_rank_watcher, &walk);
 		if (err)
 			return err;
 		cond_resched();
@@ -312,8 +311,7 @@ static int ckpt_epoll_collect(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 	snap->ctx = ctx;
 	snap->epoll = obj;
 	ckpt_test_point(ctx, "epoll-collect", obj->file);
-	err = eventpoll_cr_for_each_item(obj->file, ckpt_epoll_snapshot_item,
-					 snap);
+	err = eventpoll_cr_walk_items(obj->file, ckpt_epoll_snapshot_item, snap);
 	if (!err)
 		err = ckpt_epoll_take_ready(ctx, snap);
 	if (err) {

@@ -122,7 +122,6 @@ static inline void ckpt_test_point(struct ckpt_ctx *ctx, const char *point,
 }
 #endif
 
-
 /* sys.c */
 struct ckpt_ctx *ckpt_ctx_alloc(enum ckpt_mode mode, unsigned long flags,
 				struct file *image);

@@ -50,7 +50,7 @@ static struct walked *walk(struct kunit *test, int epfd)
 	struct walked *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, w);
-	KUNIT_ASSERT_EQ(test, eventpoll_cr_for_each_item(cr_file(epfd), walk_one, w), 0);
+	KUNIT_ASSERT_EQ(test, eventpoll_cr_walk_items(cr_file(epfd), walk_one, w), 0);
 	sort(w->items, w->nitems, sizeof(w->items[0]), item_cmp, NULL);
 	return w;
 }
