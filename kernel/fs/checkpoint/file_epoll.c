@@ -360,9 +360,9 @@ static int ckpt_epoll_read_chunk(struct ckpt_ctx *ctx, u32 type, u32 objref,
 	err = ckpt_read_hdr(ctx, &h);
 	if (err)
 		return err;
-	if (h.type != type || h.len < sizeof(rec))
+	if (h.type != type)
 		return -EINVAL;
-	err = ckpt_read(ctx, &rec.epoll_objref, sizeof(rec) - sizeof(rec.h));
+	err = ckpt_read_head(ctx, &h, &rec, sizeof(rec));
 	if (err)
 		return err;
 	if (rec.epoll_objref != objref ||
@@ -474,9 +474,7 @@ static struct file *ckpt_epoll_restore(struct ckpt_ctx *ctx,
 	struct file *file;
 	int err;
 
-	if (spec_len != sizeof(spec))
-		return ERR_PTR(-EINVAL);
-	err = ckpt_read(ctx, &spec, sizeof(spec));
+	err = ckpt_read_spec(ctx, &spec, sizeof(spec), spec_len);
 	if (err)
 		return ERR_PTR(err);
 	if (spec.__pad || rec->f_pos || spec.nready > spec.nitems)

@@ -40,9 +40,7 @@ static struct file *ckpt_eventfd_restore(struct ckpt_ctx *ctx,
 	struct file *file;
 	int err;
 
-	if (spec_len != sizeof(spec))
-		return ERR_PTR(-EINVAL);
-	err = ckpt_read(ctx, &spec, sizeof(spec));
+	err = ckpt_read_spec(ctx, &spec, sizeof(spec), spec_len);
 	if (err)
 		return ERR_PTR(err);
 	if (spec.__pad || spec.efd_flags & ~EFD_SEMAPHORE || rec->f_pos)

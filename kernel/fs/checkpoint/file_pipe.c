@@ -145,10 +145,7 @@ int ckpt_restore_pipe(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 	long capacity;
 	int err;
 
-	if (h->len < sizeof(rec))
-		return -EINVAL;
-	memcpy(&rec.h, h, sizeof(*h));
-	err = ckpt_read(ctx, &rec.objref, sizeof(rec) - sizeof(rec.h));
+	err = ckpt_read_head(ctx, h, &rec, sizeof(rec));
 	if (err)
 		return err;
 	if (rec.__pad || rec.nbytes > rec.capacity ||
@@ -197,9 +194,7 @@ static struct file *ckpt_pipe_restore(struct ckpt_ctx *ctx,
 	struct file *file;
 	int err;
 
-	if (spec_len != sizeof(spec))
-		return ERR_PTR(-EINVAL);
-	err = ckpt_read(ctx, &spec, sizeof(spec));
+	err = ckpt_read_spec(ctx, &spec, sizeof(spec), spec_len);
 	if (err)
 		return ERR_PTR(err);
 	pipe = ckpt_obj_get(ctx, spec.pipe_objref, CKPT_OBJ_PIPE);

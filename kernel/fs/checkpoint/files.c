@@ -388,10 +388,7 @@ static int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 	struct file *file;
 	int err;
 
-	if (h->len < sizeof(rec))
-		return -EINVAL;
-	memcpy(&rec.h, h, sizeof(*h));
-	err = ckpt_read(ctx, &rec.objref, sizeof(rec) - sizeof(rec.h));
+	err = ckpt_read_head(ctx, h, &rec, sizeof(rec));
 	if (err)
 		return err;
 	ops = ckpt_ops_of_type(rec.file_type);
@@ -428,6 +425,14 @@ out_free:
 	return err;
 }
 
+/* Reads a FILE record's type-specific part when it is of fixed size. */
+int ckpt_read_spec(struct ckpt_ctx *ctx, void *spec, u32 size, u32 spec_len)
+{
+	if (spec_len != size)
+		return -EINVAL;
+	return ckpt_read(ctx, spec, size);
+}
+
 /* Returns -EBUSY if the caller already has @fd open. */
 static int ckpt_fd_unused(int fd)
 {
@@ -447,9 +452,7 @@ static int ckpt_restore_fd_chunk(struct ckpt_ctx *ctx,
 	u32 i;
 	int err;
 
-	if (h->len < sizeof(rec))
-		return -EINVAL;
-	err = ckpt_read(ctx, &rec.count, sizeof(rec) - sizeof(rec.h));
+	err = ckpt_read_head(ctx, h, &rec, sizeof(rec));
 	if (err)
 		return err;
 	if (!rec.count || rec.count > CKPT_CHUNK_ENTRIES ||

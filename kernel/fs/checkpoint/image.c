@@ -233,6 +233,19 @@ int ckpt_read_zeros(struct ckpt_ctx *ctx, size_t n)
 }
 
 /*
+ * Reads the fixed head of a record, @len bytes of which @h, just read, is
+ * the start; the record may be longer (entries or data follow).
+ */
+int ckpt_read_head(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
+		   void *rec, u32 len)
+{
+	if (h->len < len)
+		return -EINVAL;
+	memcpy(rec, h, sizeof(*h));
+	return ckpt_read(ctx, (u8 *)rec + sizeof(*h), len - sizeof(*h));
+}
+
+/*
  * Reads the rest of a fixed-size record whose header @h was just read;
  * the record must be exactly @len bytes.
  */
@@ -241,6 +254,5 @@ int ckpt_read_record(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
 {
 	if (h->len != len)
 		return -EINVAL;
-	memcpy(rec, h, sizeof(*h));
-	return ckpt_read(ctx, (u8 *)rec + sizeof(*h), len - sizeof(*h));
+	return ckpt_read_head(ctx, h, rec, len);
 }

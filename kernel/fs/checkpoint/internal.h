@@ -140,6 +140,8 @@ int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h);
 int ckpt_peek_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h);
 int ckpt_read(struct ckpt_ctx *ctx, void *data, size_t n);
 int ckpt_read_zeros(struct ckpt_ctx *ctx, size_t n);
+int ckpt_read_head(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
+		   void *rec, u32 len);
 int ckpt_read_record(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
 		     void *rec, u32 len);
 u32 ckpt_image_crc(const void *data, size_t n, u32 crc);
@@ -198,6 +200,7 @@ int ckpt_write_file(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 		    const void *spec, u32 spec_len,
 		    const void *tail, u32 tail_len);
 int ckpt_file_set_flags(struct file *file, u32 f_flags);
+int ckpt_read_spec(struct ckpt_ctx *ctx, void *spec, u32 size, u32 spec_len);
 
 /* file_epoll.c: wake order of items that share a target */
 int ckpt_epoll_order_watchers(struct ckpt_ctx *ctx);
