@@ -411,6 +411,55 @@ static void epoll_item_keys_restored(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, w->items[2].fd, 21);
 }
 
+/*
+ * Random sets from the suite's seeded PRNG: two sets over three eventfds,
+ * items with random keys, masks and data, must come back item for item.
+ * The seed is logged at suite start; cr_kunit.seed=N replays it.
+ */
+static void epoll_random_sets_roundtrip(struct kunit *test)
+{
+	struct rnd_state *rnd = &cr_fx(test)->rnd;
+	struct walked *before[2], *after;
+	int set, i, n = 0;
+
+	cr_epoll(test, 3);
+	cr_epoll(test, 4);
+	for (i = 0; i < 3; i++)
+		cr_efd(test, 10 + i, prandom_u32_state(rnd) % 3, 0);
+	for (i = 0; i < 200; i++) {
+		u32 r = prandom_u32_state(rnd);
+		u32 mask = event_masks[r % ARRAY_SIZE(event_masks)];
+		int err;
+
+		err = eventpoll_cr_insert(cr_file(3 + (r >> 8) % 2),
+					  cr_file(10 + (r >> 9) % 3),
+					  100 + (r >> 11) % 64,
+					  (__force __poll_t)mask,
+					  ((u64)prandom_u32_state(rnd) << 32) | i);
+		/* Keys drawn twice, or EXCLUSIVE on an epoll, are refused. */
+		KUNIT_ASSERT_TRUE(test, !err || err == -EEXIST);
+		n += !err;
+	}
+	for (set = 0; set < 2; set++)
+		before[set] = walk(test, 3 + set);
+	KUNIT_ASSERT_EQ(test, before[0]->nitems + before[1]->nitems, n);
+	roundtrip(test);
+	for (set = 0; set < 2; set++) {
+		after = walk(test, 3 + set);
+		KUNIT_ASSERT_EQ(test, after->nitems, before[set]->nitems);
+		for (i = 0; i < after->nitems; i++) {
+			KUNIT_EXPECT_EQ(test, after->items[i].fd,
+					before[set]->items[i].fd);
+			KUNIT_EXPECT_EQ(test, after->items[i].data,
+					before[set]->items[i].data);
+			KUNIT_EXPECT_EQ(test, (__force u32)after->items[i].events,
+					(__force u32)before[set]->items[i].events);
+		}
+	}
+	kunit_info(test, "%d random items over 2 sets (seed %llu)", n,
+		   cr_kunit_seed());
+}
+
 static struct kunit_case epoll_test_cases[] = {
 	KUNIT_CASE(epoll_api_walk_yields_ready_first_in_order),
 	KUNIT_CASE(epoll_api_insert_keeps_mask_as_given),
@@ -429,6 +478,7 @@ static struct kunit_case epoll_test_cases[] = {
 	KUNIT_CASE_PARAM(epoll_set_size_roundtrip, set_size_gen_params),
 	KUNIT_CASE_PARAM(epoll_event_mask_bit_exact, event_mask_gen_params),
 	KUNIT_CASE(epoll_item_keys_restored),
+	KUNIT_CASE(epoll_random_sets_roundtrip),
 	{}
 };
 
