@@ -32,6 +32,20 @@
 /* Most fds an fd-table snapshot holds. */
 #define CR_MAX_FDS 64
 
+/* EPIOCSPARAMS/EPIOCGPARAMS, for libc headers older than Linux 6.9's. */
+#include <sys/ioctl.h>
+#ifndef EPIOCSPARAMS
+struct epoll_params {
+	uint32_t busy_poll_usecs;
+	uint16_t busy_poll_budget;
+	uint8_t prefer_busy_poll;
+	uint8_t __pad;
+};
+
+#define EPIOCSPARAMS _IOW(0x8A, 0x01, struct epoll_params)
+#define EPIOCGPARAMS _IOR(0x8A, 0x02, struct epoll_params)
+#endif
+
 #define CR_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 /* Syscall wrappers: the result, or -errno. */

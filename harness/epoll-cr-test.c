@@ -29,18 +29,6 @@
 #include "cr-trace.h"
 #include "cr-util.h"
 
-#ifndef EPIOCSPARAMS
-struct epoll_params {
-	uint32_t busy_poll_usecs;
-	uint16_t busy_poll_budget;
-	uint8_t prefer_busy_poll;
-	uint8_t __pad;
-};
-#define EPOLL_IOC_TYPE 0x8A
-#define EPIOCSPARAMS _IOW(EPOLL_IOC_TYPE, 0x01, struct epoll_params)
-#define EPIOCGPARAMS _IOR(EPOLL_IOC_TYPE, 0x02, struct epoll_params)
-#endif
-
 /* Fixed fd numbers, far from anything the harness opens. */
 enum { EP = 10, EP2 = 11, EP3 = 12, T0 = 20 };
 

@@ -24,17 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cr-util.h"
 #include "scn.h"
-
-#ifndef EPIOCSPARAMS
-struct epoll_params {
-	uint32_t busy_poll_usecs;
-	uint16_t busy_poll_budget;
-	uint8_t prefer_busy_poll;
-	uint8_t __pad;
-};
-#define EPIOCSPARAMS _IOW(0x8A, 0x01, struct epoll_params)
-#endif
 
 #define SCN_DIR "/dev/shm/scn"
 
