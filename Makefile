@@ -16,7 +16,7 @@ HARNESS_PROGS += bench
 HARNESS_LDLIBS_bench := harness/cr-util.c harness/bench-layout.c harness/bench-out.c \
 	harness/bench-userspace.c harness/bench-floor.c harness/bench-mem.c harness/bench-restorer.c
 
-.PHONY: help deps kernel kunit check clean distclean harness scenarios shrink soak bench
+.PHONY: help deps kernel kunit check coverage clean distclean harness scenarios shrink soak bench
 
 help:
 	@sed -n 's/^## \([a-z-]*: \)/  \1/p' $(MAKEFILE_LIST)
@@ -53,6 +53,10 @@ kunit: kernel
 check: deps
 	@scripts/check
 
+## coverage: gcov kernel, KUnit + scenarios + programs, lcov report and the coverage/thresholds gate (build/coverage/)
+coverage: deps
+	@scripts/coverage
+
 ## bench: throughput benchmark in the bench kernel and natively (build/bench/); QUICK=1 for a smoke run
 bench: deps
 	@QUICK=$(QUICK) scripts/bench
@@ -76,7 +80,8 @@ soak: build/harness/scenario-run
 
 ## clean: remove build products, keep the extracted source
 clean:
-	rm -rf build/kernel* build/harness build/kunit build/logs build/check build/bench build/scenarios
+	rm -rf build/kernel* build/harness build/kunit build/logs build/check build/bench build/scenarios \
+		build/coverage
 
 ## distclean: remove build/ entirely, extracted source included
 distclean:
