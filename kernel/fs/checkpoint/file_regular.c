@@ -69,8 +69,14 @@ static struct file *ckpt_regular_restore(struct ckpt_ctx *ctx,
 	err = ckpt_read(ctx, &spec, sizeof(spec));
 	if (err)
 		return ERR_PTR(err);
+	/*
+	 * Bound path_len itself: path_len + 1 wraps to 0 at U32_MAX, and a
+	 * record sized for that would pass with a zero-length kmalloc()
+	 * whose ZERO_SIZE_PTR path[0] below dereferences (found by
+	 * checkpoint-fuzz, fuzz_counts on the regular image).
+	 */
 	len = spec.path_len + 1;
-	if (spec.__pad || len >= CKPT_PATH_MAX ||
+	if (spec.__pad || spec.path_len >= CKPT_PATH_MAX - 1 ||
 	    spec_len != ckpt_padded(sizeof(*rec) + sizeof(spec) + len) -
 			sizeof(*rec))
 		return ERR_PTR(-EINVAL);
