@@ -141,6 +141,7 @@ static int ckpt_fill_pipe(struct ckpt_ctx *ctx, struct file *wr, u32 nbytes)
 int ckpt_restore_pipe(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 {
 	struct ckpt_rec_pipe rec;
+	struct file *ends[2];
 	struct ckpt_obj *obj;
 	long capacity;
 	int err;
@@ -158,10 +159,13 @@ int ckpt_restore_pipe(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 	if (!obj)
 		return -ENOMEM;
 	obj->kind = CKPT_OBJ_PIPE;
+	/* On failure create_pipe_files() may leave an ERR_PTR in ends[0]. */
 	err = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? -ENOMEM :
-	      create_pipe_files(obj->ends, 0);
+	      create_pipe_files(ends, 0);
 	if (err)
 		goto out_free;
+	obj->ends[0] = ends[0];
+	obj->ends[1] = ends[1];
 	obj->ptr = get_pipe_info(obj->ends[0], false);
 	ckpt_test_point(ctx, "restored-file", obj->ends[0]);
 	ckpt_test_point(ctx, "restored-file", obj->ends[1]);
