@@ -47,12 +47,35 @@ static void cr_untrack_action(void *data)
 		fput(fx->tracked[--fx->ntracked]);
 }
 
+/*
+ * A case's thread signals its end (kthread's vfork_done, in exit_mm())
+ * before it drops its fd table (exit_files()), so without this the next
+ * case could start while this one's files are still open, their epoll
+ * watches still counted against the user.  Cleanup runs in another
+ * thread: wait there for the case's thread to let go of the table, close
+ * the files with the last reference, and finish their deferred fputs.
+ */
+static void cr_files_release(void *data)
+{
+	struct files_struct *files = data;
+
+	/* Not from the case's own thread (kunit_add_action_or_reset failing). */
+	while (current->files != files && atomic_read(&files->count) > 1)
+		schedule_timeout_uninterruptible(1);
+	put_files_struct(files);
+	flush_delayed_fput();
+}
+
 int cr_kunit_init(struct kunit *test)
 {
 	struct cr_fixture *fx = kunit_kzalloc(test, sizeof(*fx), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, fx);
 	KUNIT_ASSERT_EQ(test, unshare_files(), 0);
+	fx->files = current->files;
+	atomic_inc(&fx->files->count);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, cr_files_release,
+							fx->files), 0);
 	fx->image = shmem_file_setup("cr-kunit-image", 0, 0);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fx->image);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, cr_fput_action,

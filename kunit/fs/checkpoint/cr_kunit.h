@@ -21,6 +21,8 @@
 #define CR_KUNIT_MAX_TRACKED	64
 
 struct cr_fixture {
+	/* the case's own fd table (unshare_files()), with a reference of ours */
+	struct files_struct *files;
 	struct file *image;
 	struct rnd_state rnd;
 	/* files restart created, each with a reference of ours */
