@@ -77,9 +77,12 @@ shrink: build/harness/scenario-run
 	@test -n "$(FILE)" || { echo "make shrink: FILE=path/to/failing.scn is required" >&2; exit 2; }
 	@python3 scenarios/shrink.py $(if $(EVERY_STEP),--every-step) $(FILE)
 
-## soak: run 100,000 generated scenarios (SEED=n; COUNT=m to change the number)
-soak: build/harness/scenario-run
-	@SEED=$(SEED) scripts/scenarios soak $(if $(filter command line,$(origin COUNT)),$(COUNT),100000)
+## soak: 1,000,000 image-fuzz mutations (sanitize kernel), then 100,000 generated scenarios (SEED=n; COUNT=m scenarios)
+soak: deps build/harness/scenario-run build/harness/image-fuzz
+	@scripts/kernel-build sanitize
+	@rc=0; FUZZ_SEED=$(SEED) scripts/image-fuzz 1000000 || rc=1; \
+	SEED=$(SEED) scripts/scenarios soak $(if $(filter command line,$(origin COUNT)),$(COUNT),100000) || rc=1; \
+	exit $$rc
 
 ## clean: remove build products, keep the extracted source
 clean:
