@@ -12,7 +12,7 @@ HARNESS_LDLIBS_scenario-run := harness/cr-util.c harness/scn-parse.c harness/scn
 HARNESS_LDLIBS_unpriv-test := harness/cr-util.c
 HARNESS_LDLIBS_image-fuzz := harness/cr-util.c harness/image-mutate.c
 HARNESS_LDLIBS_fail-nth-sweep := harness/cr-util.c harness/fd-snap.c harness/scn-parse.c \
-	harness/scn-exec.c
+	harness/scn-exec.c harness/fail-nth.c harness/fail-nth-checkpoint.c harness/fail-nth-restart.c
 # The benchmark (make bench); built with the others so it cannot rot.
 HARNESS_PROGS += bench
 HARNESS_LDLIBS_bench := harness/cr-util.c harness/bench-layout.c harness/bench-out.c \
