@@ -26,6 +26,13 @@ class FileRecord:
     branch_hits: dict[BranchKey, int | None] = field(default_factory=dict)
 
 
+def add_taken(old: int | None, taken: int | None) -> int | None:
+    """Sum of two branch counts; None only if neither block ever ran."""
+    if old is None and taken is None:
+        return None
+    return (old or 0) + (taken or 0)
+
+
 def _ints(where: str, text: str, count: int) -> list[int]:
     parts = text.split(",")
     try:
@@ -66,10 +73,8 @@ def parse(text: str, name: str = "<tracefile>") -> list[FileRecord]:
                 raise TracefileError(f"{where}: BRDA needs 4 fields, got '{value}'")
             lineno, block, branch = _ints(where, ",".join(parts[:3]), 3)
             taken = None if parts[3] == "-" else _ints(where, parts[3], 1)[0]
-            old = rec.branch_hits.get((lineno, block, branch))
-            if old is not None or taken is not None:
-                taken = (old or 0) + (taken or 0)
-            rec.branch_hits[(lineno, block, branch)] = taken
+            key = (lineno, block, branch)
+            rec.branch_hits[key] = add_taken(rec.branch_hits.get(key), taken)
         elif key in ("FNF", "FNH", "LF", "LH", "BRF", "BRH"):
             continue
         else:
@@ -117,6 +122,5 @@ def merge(*captures: list[FileRecord]) -> list[FileRecord]:
             for lineno, count in rec.line_hits.items():
                 into.line_hits[lineno] = into.line_hits.get(lineno, 0) + count
             for key, taken in rec.branch_hits.items():
-                old = into.branch_hits.get(key)
-                into.branch_hits[key] = None if old is None and taken is None else (old or 0) + (taken or 0)
+                into.branch_hits[key] = add_taken(into.branch_hits.get(key), taken)
     return [by_path[p] for p in sorted(by_path)]

@@ -18,7 +18,7 @@ from pathlib import Path
 import gate
 import lcovinfo
 import scope
-from measure import KINDS, measure, overall, summary_json
+from measure import KINDS, Count, measure, overall, summary_json
 
 
 def only_hit_lines(name: str, by_source: dict[str, dict[str, lcovinfo.FileRecord]]) -> int:
@@ -34,14 +34,12 @@ def only_hit_lines(name: str, by_source: dict[str, dict[str, lcovinfo.FileRecord
 
 
 def table(files: dict[str, lcovinfo.FileRecord]) -> str:
+    def row(name: str, c: dict[str, Count]) -> str:
+        return f"{name:44} " + " ".join(f"{c[k].percent:6.1f}% {c[k].hit:>4}/{c[k].total:<4}" for k in KINDS)
+
     rows = [f"{'file':44} {'lines':>16} {'functions':>12} {'branches':>16}"]
-    for path, rec in sorted(files.items()):
-        c = measure(rec)
-        rows.append(f"{path:44} " + " ".join(
-            f"{c[k].percent:6.1f}% {c[k].hit:>4}/{c[k].total:<4}" for k in KINDS))
-    c = overall(files)
-    rows.append(f"{'all C/R code':44} " + " ".join(
-        f"{c[k].percent:6.1f}% {c[k].hit:>4}/{c[k].total:<4}" for k in KINDS))
+    rows += [row(path, measure(rec)) for path, rec in sorted(files.items())]
+    rows.append(row("all C/R code", overall(files)))
     return "\n".join(rows)
 
 
@@ -79,8 +77,9 @@ def main(argv: list[str]) -> int:
     summary = summary_json(combined)
     summary["thresholds"] = limits
     summary["passed"] = not failed
+    only = {name: only_hit_lines(name, by_source) for name in by_source}
     summary["by_source"] = {
-        name: {**summary_json(files), "lines_only_this_source": only_hit_lines(name, by_source)}
+        name: {**summary_json(files), "lines_only_this_source": only[name]}
         for name, files in by_source.items()
     }
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
@@ -89,7 +88,7 @@ def main(argv: list[str]) -> int:
     for name, files in by_source.items():
         c = overall(files)
         print(f"{name} alone: " + ", ".join(f"{k} {c[k].percent}%" for k in KINDS) +
-              f"; {only_hit_lines(name, by_source)} lines covered by nothing else")
+              f"; {only[name]} lines covered by nothing else")
     if failed:
         print("coverage: the C/R code is below coverage/thresholds (" +
               ", ".join(f"{k} {v:g}%" for k, v in limits.items()) + "):")

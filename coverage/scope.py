@@ -24,7 +24,6 @@ class ScopeRule:
     where: str
     file_glob: str
     function_globs: list[str]
-    matched: bool = False
 
 
 @dataclass
@@ -99,13 +98,12 @@ def apply(scope: Scope, records: list[FileRecord], source_root: Path) -> dict[st
     nothing would let code leave the gate unnoticed.
     """
     kept: dict[str, FileRecord] = {}
-    for rule in scope.rules:
-        rule.matched = False
+    matched: set[int] = set()  # indexes of the rules that kept something
     for rec in records:
         rel = relative_path(rec, source_root)
         if any(fnmatch.fnmatchcase(rel, g) for g in scope.excludes):
             continue
-        for rule in scope.rules:
+        for index, rule in enumerate(scope.rules):
             if not fnmatch.fnmatchcase(rel, rule.file_glob):
                 continue
             source = (source_root / rel).read_text(errors="replace").splitlines()
@@ -115,10 +113,10 @@ def apply(scope: Scope, records: list[FileRecord], source_root: Path) -> dict[st
                        not any(fnmatch.fnmatchcase(f, g) for f in cut.function_lines)]
             if missing:
                 raise ScopeError(f"{rule.where}: no function of {rel} matches {' '.join(missing)}")
-            rule.matched = True
+            matched.add(index)
             kept[rel] = cut
             break
-    unmatched = [r for r in scope.rules if not r.matched]
+    unmatched = [r for i, r in enumerate(scope.rules) if i not in matched]
     if unmatched:
         lines = "; ".join(f"{r.where}: {r.file_glob} {' '.join(r.function_globs)}" for r in unmatched)
         raise ScopeError(f"scope lines matched no captured code (renamed, or not built in the gcov flavour?): {lines}")
