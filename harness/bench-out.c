@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "cr-util.h"
 
 uint64_t bench_now_ns(void)
 {
@@ -71,23 +72,6 @@ int bench_fd_above(int fd, int min)
 	moved = fcntl(fd, F_DUPFD_CLOEXEC, min);
 	close(fd);
 	return moved;
-}
-
-static bool read_full(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
 }
 
 struct bench_result bench_in_child(bench_child_fn fn, void *arg,

@@ -30,23 +30,6 @@ struct restorer_req {
 /* v[1] of the helper's own report, after its child has exited. */
 #define RESTORER_ACK 0x61636bu
 
-static bool xread(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 static bool xwrite(int fd, const void *buf, size_t len)
 {
 	return write(fd, buf, len) == (ssize_t)len;
@@ -91,7 +74,7 @@ static void helper(int req, int res, int high)
 {
 	struct restorer_req q;
 
-	while (xread(req, &q, sizeof(q))) {
+	while (read_full(req, &q, sizeof(q))) {
 		struct bench_result ack = { .v[1] = RESTORER_ACK };
 		pid_t pid = fork();
 
@@ -155,7 +138,7 @@ struct bench_result restorer_run(struct bench_restorer *r, const char *path,
 		return (struct bench_result){ .err = -ECHILD };
 	if (feed)
 		feed(arg);
-	if (!xread(r->res, &out, sizeof(out)))
+	if (!read_full(r->res, &out, sizeof(out)))
 		return (struct bench_result){ .err = -ECHILD };
 	if (out.v[1] == RESTORER_ACK)	/* the child died before reporting */
 		return (struct bench_result){ .err = -ECHILD };
@@ -163,7 +146,7 @@ struct bench_result restorer_run(struct bench_restorer *r, const char *path,
 		held(arg);
 		kill((pid_t)out.v[0], SIGKILL);
 	}
-	if (!xread(r->res, &ack, sizeof(ack)) || ack.v[1] != RESTORER_ACK)
+	if (!read_full(r->res, &ack, sizeof(ack)) || ack.v[1] != RESTORER_ACK)
 		return (struct bench_result){ .err = -ECHILD };
 	return out;
 }

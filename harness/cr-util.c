@@ -297,6 +297,23 @@ bool write_all(int fd, const void *buf, size_t len)
 	return true;
 }
 
+bool read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
 ssize_t drain(int fd, void *buf, size_t cap)
 {
 	size_t got = 0;

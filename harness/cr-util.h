@@ -104,6 +104,8 @@ bool place_fd(int fd, int target);
 /* A new pipe with its ends at rfd and wfd. */
 bool pipe_at(int rfd, int wfd);
 bool write_all(int fd, const void *buf, size_t len);
+/* Reads exactly len bytes; false, silently, at EOF (a peer's end) or error. */
+bool read_full(int fd, void *buf, size_t len);
 /*
  * Sets O_NONBLOCK and reads until the pipe is empty (EAGAIN) or at EOF,
  * at most cap bytes.  Returns the bytes read, or -errno on another error.
