@@ -8,8 +8,10 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/moduleparam.h>
+#include <linux/percpu_counter.h>
 #include <linux/pipe_fs_i.h>
 #include <linux/poll.h>
+#include <linux/sched/user.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 
@@ -146,6 +148,22 @@ u64 cr_fd_table(void)
 		if (cr_file(fd))
 			map |= BIT_ULL(fd);
 	return map;
+}
+
+bool cr_cloexec(int fd)
+{
+	bool cloexec;
+
+	/* fdtable.h: the table is read under RCU or the file lock. */
+	rcu_read_lock();
+	cloexec = close_on_exec(fd, current->files);
+	rcu_read_unlock();
+	return cloexec;
+}
+
+s64 cr_user_watches(void)
+{
+	return percpu_counter_sum(&current_user()->epoll_watches);
 }
 
 static void cr_hook(struct ckpt_ctx *ctx, const char *point, void *arg)

@@ -56,6 +56,10 @@ void cr_close_all(void);
 
 /* A bitmap of the open fds below CR_KUNIT_MAX_FD. */
 u64 cr_fd_table(void);
+/* The close-on-exec bit of @fd in the case's table. */
+bool cr_cloexec(int fd);
+/* The current user's epoll watch count (max_user_watches' counter). */
+s64 cr_user_watches(void);
 
 /* Checkpoint of the current table into the image, from offset 0. */
 int cr_checkpoint(struct kunit *test, unsigned long flags);

@@ -12,8 +12,6 @@
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/percpu_counter.h>
-#include <linux/sched/user.h>
 
 #include "cr_kunit.h"
 
@@ -35,11 +33,6 @@ static void build_state(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, cr_ctl(6, EPOLL_CTL_ADD, 3, EPOLLIN, 1), 0);
 	KUNIT_ASSERT_EQ(test, cr_ctl(6, EPOLL_CTL_ADD, 5, EPOLLIN | EPOLLET, 2), 0);
 	KUNIT_ASSERT_EQ(test, cr_ctl(7, EPOLL_CTL_ADD, 6, EPOLLIN, 3), 0);
-}
-
-static s64 user_watches(void)
-{
-	return percpu_counter_sum(&current_user()->epoll_watches);
 }
 
 static int fault_errno(enum ckpt_fault_site site)
@@ -82,7 +75,7 @@ static void sweep_restart(struct kunit *test, enum ckpt_fault_site site)
 	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
 	cr_close_all();
 	flush_delayed_fput();
-	watches = user_watches();
+	watches = cr_user_watches();
 	for (k = 1; k < SWEEP_LIMIT; k++) {
 		err = cr_restart_faulty(test, site, k);
 		if (!err)
@@ -92,7 +85,7 @@ static void sweep_restart(struct kunit *test, enum ckpt_fault_site site)
 		/* Drops the references the fixture kept, then items can go. */
 		cr_expect_nothing_alive(test);
 		flush_delayed_fput();
-		KUNIT_EXPECT_EQ_MSG(test, user_watches(), watches, "fault %u", k);
+		KUNIT_EXPECT_EQ_MSG(test, cr_user_watches(), watches, "fault %u", k);
 		if (test->status == KUNIT_FAILURE)
 			return;
 	}

@@ -147,17 +147,11 @@ static void files_dup_is_one_object(struct kunit *test)
 
 static void files_cloexec_per_fd(struct kunit *test)
 {
-	bool cloexec3, cloexec4;
-
 	cr_efd(test, 3, 0, 0);
 	KUNIT_ASSERT_EQ(test, install_fd_unused(4, cr_file(3), O_CLOEXEC), 0);
 	roundtrip(test, 0);
-	rcu_read_lock();
-	cloexec3 = close_on_exec(3, current->files);
-	cloexec4 = close_on_exec(4, current->files);
-	rcu_read_unlock();
-	KUNIT_EXPECT_FALSE(test, cloexec3);
-	KUNIT_EXPECT_TRUE(test, cloexec4);
+	KUNIT_EXPECT_FALSE(test, cr_cloexec(3));
+	KUNIT_EXPECT_TRUE(test, cr_cloexec(4));
 }
 
 static void files_unsupported_is_eopnotsupp(struct kunit *test)

@@ -36,9 +36,7 @@
 #include <linux/fs.h>
 #include <linux/moduleparam.h>
 #include <linux/panic.h>
-#include <linux/percpu_counter.h>
 #include <linux/pipe_fs_i.h>
-#include <linux/sched/user.h>
 #include <linux/unaligned.h>
 
 #include "cr_kunit.h"
@@ -998,16 +996,6 @@ static unsigned int fuzz_open_fds(unsigned int *max_fds)
 	return n;
 }
 
-static bool fuzz_cloexec(int fd)
-{
-	bool cloexec;
-
-	rcu_read_lock();
-	cloexec = close_on_exec(fd, current->files);
-	rcu_read_unlock();
-	return cloexec;
-}
-
 static void fuzz_close_all(bool sentinel_too)
 {
 	unsigned int max_fds, fd;
@@ -1017,11 +1005,6 @@ static void fuzz_close_all(bool sentinel_too)
 		if (sentinel_too || fd != FUZZ_SENTINEL_FD)
 			close_fd(fd);
 	flush_delayed_fput();
-}
-
-static s64 fuzz_user_watches(void)
-{
-	return percpu_counter_sum(&current_user()->epoll_watches);
 }
 
 /* Fails the case unless @ok, naming the mutation; returns @ok. */
@@ -1050,9 +1033,9 @@ static void fuzz_expect_table_as_before(struct fuzz *fz, const char *when)
 		    when, n);
 	fuzz_expect(fz, cr_file(FUZZ_SENTINEL_FD) == fz->sentinel,
 		    "%s: sentinel fd %d replaced", when, FUZZ_SENTINEL_FD);
-	fuzz_expect(fz, fuzz_user_watches() == fz->watches,
+	fuzz_expect(fz, cr_user_watches() == fz->watches,
 		    "%s: epoll watches %lld, expected %lld", when,
-		    fuzz_user_watches(), fz->watches);
+		    cr_user_watches(), fz->watches);
 }
 
 static void fuzz_expect_failed_cleanly(struct fuzz *fz, int err)
@@ -1149,7 +1132,7 @@ static u32 fuzz_check_fds(struct fuzz *fz, u32 nobjs)
 			fuzz_expect(fz, fuzz_fmode(file) == obj->f_mode,
 				    "fd %d: mode %u, recorded %u", e->fd,
 				    fuzz_fmode(file), obj->f_mode);
-			fuzz_expect(fz, fuzz_cloexec(e->fd) == !!(e->flags & CKPT_FD_CLOEXEC),
+			fuzz_expect(fz, cr_cloexec(e->fd) == !!(e->flags & CKPT_FD_CLOEXEC),
 				    "fd %d: close-on-exec bit not as recorded", e->fd);
 			if (!obj->file) {
 				for (o = 1; o <= nobjs; o++)
@@ -1371,7 +1354,7 @@ static struct fuzz *fuzz_setup(struct kunit *test, u32 salt)
 
 	cr_efd(test, FUZZ_SENTINEL_FD, 0, 0);
 	fz->sentinel = cr_file(FUZZ_SENTINEL_FD);
-	fz->watches = fuzz_user_watches();
+	fz->watches = cr_user_watches();
 	fz->taint = get_taint();
 	fx->hook = fuzz_hook;
 	fx->hook_data = fz;
