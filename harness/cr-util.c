@@ -390,20 +390,54 @@ bool image_fill(int fd, const void *buf, size_t len)
 	return true;
 }
 
+static const char *record_name(uint32_t type)
+{
+	static const char *const names[] = {
+		[CKPT_REC_HEADER] = "HEADER", [CKPT_REC_FILE] = "FILE",
+		[CKPT_REC_PIPE] = "PIPE", [CKPT_REC_FD] = "FD",
+		[CKPT_REC_EPOLL_ITEMS] = "EPOLL_ITEMS",
+		[CKPT_REC_EPOLL_READY] = "EPOLL_READY",
+		[CKPT_REC_TRAILER] = "TRAILER",
+	};
+
+	return type < sizeof(names) / sizeof(names[0]) && names[type] ? names[type] : "unknown";
+}
+
+/* "record N (TYPE, M bytes at offset P), byte B of it" for offset off. */
+static void record_at(const unsigned char *buf, size_t len, size_t off, char *out, size_t n)
+{
+	struct ckpt_hdr h;
+	unsigned int i = 0;
+
+	for (size_t pos = 0; pos + sizeof(h) <= len; pos += h.len, i++) {
+		memcpy(&h, buf + pos, sizeof(h));
+		if (h.len < sizeof(h) || h.len > len - pos)
+			break;
+		if (off < pos + h.len) {
+			snprintf(out, n, "record %u (%s, %u bytes at offset %zu), byte %zu of it",
+				 i, record_name(h.type), h.len, pos, off - pos);
+			return;
+		}
+	}
+	snprintf(out, n, "no record (past the last whole one)");
+}
+
 bool images_equal(int a, int b, const char *what)
 {
 	unsigned char *pa, *pb;
 	ssize_t na = image_load(a, &pa), nb = image_load(b, &pb);
 	bool ok = false;
+	char where[128];
 	ssize_t i;
 
 	if (na >= 0 && nb >= 0) {
 		for (i = 0; i < na && i < nb && pa[i] == pb[i]; i++)
 			;
 		ok = na == nb && i == na;
+		record_at(pa, na, i, where, sizeof(where));
 		if (!ok && i < na && i < nb)
-			ktap_diag("%s: expected identical images, sizes %zd and %zd differ first at offset %zd (0x%02x vs 0x%02x)",
-				  what, na, nb, i, pa[i], pb[i]);
+			ktap_diag("%s: expected identical images, sizes %zd and %zd differ first at offset %zd (0x%02x vs 0x%02x): %s",
+				  what, na, nb, i, pa[i], pb[i], where);
 		else if (!ok)
 			ktap_diag("%s: expected identical images, sizes %zd and %zd (one is a prefix of the other)",
 				  what, na, nb);

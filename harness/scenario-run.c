@@ -2,7 +2,8 @@
 /*
  * scenario-run: runs scenario files (scenarios/FORMAT.md) inside UML.
  *
- *   scenario-run [--every-step] [--print-trace] [--dot-dir DIR] PATH...
+ *   scenario-run [--every-step] [--print-trace] [--dot-dir DIR]
+ *                [--sweep | --at K] PATH...
  *
  * PATH is a .scn file, a directory (its *.scn, sorted) or @LIST (a file
  * naming one scenario per line).  Every file is parsed first; a malformed
@@ -15,6 +16,15 @@
  * killed and restarted from its own image, and so on (trace B).  A and B
  * must be identical and meet every expectation.  --every-step puts a
  * checkpoint point between every two ops.  One KTAP result per scenario.
+ *
+ * A checkpoint with queued outside-task ops is linearizable: its image
+ * must equal the image of a run whose outside task did some prefix of its
+ * ops first, with no concurrency (the oracle), and the restored chain is
+ * compared against that run.  --sweep forces the interleavings: for every
+ * scheduling point k the checkpoint call reaches, one run in which the
+ * kernel (CONFIG_CHECKPOINT_INTERLEAVE_TEST) switches to the outside task
+ * at point k and at every later point while it has ops left; --at K runs
+ * point K alone.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -40,26 +50,79 @@ struct ctx {
 	bool *stop;		/* nops + 1 */
 	int *stops;		/* indices where stop[] is set, ascending */
 	int nstops;
-	struct scn_shared *sh;
+	struct scn_shared *sh;	/* the run in progress */
+	struct scn_shared *shb;	/* the restored chain's */
 	int failed_stop;	/* stop index of the failing image, or -1 */
+	int failed_at;		/* scheduling point of a failing interleaving, or 0 */
 };
 
 struct original {
 	int *images;		/* memfd per stop, -1 if none */
 	size_t *trace_len;	/* trace length at each stop */
 	int c0, c1;		/* outside-task progress before/after its checkpoint */
+	unsigned int points;	/* scheduling points its gated checkpoint reached */
+	char *trace;		/* a copy of its trace */
+	size_t len;
 };
 
-static bool every_step, print_trace;
-static const char *dot_dir = "build/scenarios";
+/* How the outside task runs in one original run. */
+enum helper_mode {
+	HELPER_FREE,		/* its ops after the lead race the checkpoint */
+	HELPER_PREFIX,		/* helper_limit ops, all before the checkpoint */
+	HELPER_GATED,		/* released at points >= gate_at of the checkpoint */
+};
 
-static void shared_reset(struct scn_shared *sh, int limit)
+static bool every_step, print_trace, sweep;
+static int replay_at = -1;	/* --at K */
+static const char *dot_dir = "build/scenarios";
+static unsigned long total_points, total_images;
+
+static void shared_reset(struct scn_shared *sh, int limit, enum helper_mode mode)
 {
 	sh->helper_ready = sh->helper_go = sh->helper_done = 0;
 	sh->progress = 0;
 	sh->helper_limit = limit;
+	sh->helper_prefix = mode == HELPER_PREFIX;
+	sh->gated = mode == HELPER_GATED;
 	sh->stop_at = -1;
 	sh->len = 0;
+}
+
+/*
+ * Arms the interleave control for the caller's next checkpoint: release
+ * the parked outside task from point at on.  -1 with a diagnostic.
+ */
+static int interleave_arm(unsigned int at)
+{
+	int fd = open(SCN_INTERLEAVE, O_RDWR);
+	char cmd[48];
+	int n;
+
+	if (fd < 0) {
+		ktap_diag("%s: %s (the sweep needs a kernel with CONFIG_CHECKPOINT_INTERLEAVE_TEST, such as build/kernel-preempt/linux)",
+			  SCN_INTERLEAVE, strerror(errno));
+		return -1;
+	}
+	n = snprintf(cmd, sizeof(cmd), "arm checkpoint %u", at);
+	if (write(fd, cmd, n) != n) {
+		ktap_diag("%s: %s: %s", SCN_INTERLEAVE, cmd, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The points the armed checkpoint reached, from the control's status. */
+static bool interleave_points(int fd, unsigned int *points)
+{
+	char buf[64];
+	unsigned int released;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	return sscanf(buf, "points %u released %u", points, &released) == 2;
 }
 
 static bool wait_stop(pid_t pid, struct scn_shared *sh, int want, const char *who)
@@ -94,10 +157,14 @@ static bool wait_exit(pid_t pid, const char *who)
 	return true;
 }
 
-/* Checkpoints pid stopped at stop index k; runs the outside task's dance. */
-static int checkpoint_at(struct ctx *c, pid_t pid, int k, int *c0, int *c1, const char *who)
+/*
+ * Checkpoints pid stopped at stop index k; runs the outside task's dance,
+ * gated from point gate_at on if gate_at > 0 (points reached: o->points).
+ */
+static int checkpoint_at(struct ctx *c, pid_t pid, int k, struct original *o,
+			 int gate_at, const char *who)
 {
-	int op = c->stops[k], img = image_create();
+	int op = c->stops[k], img = image_create(), gate = -1;
 	bool helper = op == c->s->helper_cp;
 	unsigned long flags = CHECKPOINT_SKIP_UNSUPPORTED | (helper ? CHECKPOINT_SUBTREE : 0);
 	long ret;
@@ -110,14 +177,26 @@ static int checkpoint_at(struct ctx *c, pid_t pid, int k, int *c0, int *c1, cons
 		return -1;
 	}
 	if (helper) {
-		*c0 = c->sh->progress;
+		o->c0 = c->sh->progress;
 		scn_futex_set(&c->sh->helper_go, 1);
+		if (gate_at > 0) {
+			gate = interleave_arm(gate_at);
+			if (gate < 0) {
+				close(img);
+				return -1;
+			}
+		}
 	}
 	ret = sys_checkpoint(pid, img, flags);
+	if (gate >= 0) {
+		if (!interleave_points(gate, &o->points))
+			ktap_diag("%s: cannot read %s", who, SCN_INTERLEAVE);
+		close(gate);
+	}
 	if (helper) {
-		*c1 = c->sh->progress;
 		if (!scn_futex_wait_nonzero(&c->sh->helper_done, HELPER_TIMEOUT_S))
 			ktap_diag("%s: the outside task never finished", who);
+		o->c1 = c->sh->progress;
 	}
 	if (ret < 0) {
 		char b[32];
@@ -130,12 +209,13 @@ static int checkpoint_at(struct ctx *c, pid_t pid, int k, int *c0, int *c1, cons
 	return img;
 }
 
-/* The original run; the outside task may do limit ops. */
-static bool run_original(struct ctx *c, int limit, struct original *o)
+/* The original run; the outside task may do limit ops, as mode says. */
+static bool run_original(struct ctx *c, int limit, enum helper_mode mode, int gate_at,
+			 struct original *o)
 {
 	pid_t pid;
 
-	shared_reset(c->sh, limit);
+	shared_reset(c->sh, limit, mode);
 	for (int k = 0; k < c->nstops; k++)
 		o->images[k] = -1;
 	fflush(stdout);
@@ -151,7 +231,7 @@ static bool run_original(struct ctx *c, int limit, struct original *o)
 		if (!wait_stop(pid, c->sh, c->stops[k], "original"))
 			return false;
 		o->trace_len[k] = c->sh->len;
-		o->images[k] = checkpoint_at(c, pid, k, &o->c0, &o->c1, "original");
+		o->images[k] = checkpoint_at(c, pid, k, o, gate_at, "original");
 		if (o->images[k] < 0) {
 			reap(pid);
 			return false;
@@ -194,10 +274,11 @@ static pid_t start_restored(struct ctx *c, int image, int from)
 /* The restored chain: trace B in c->sh.  false with a diagnostic. */
 static bool run_restored(struct ctx *c, struct original *o, const char *atrace)
 {
-	int img = o->images[0], own = -1, c0, c1;
+	int img = o->images[0], own = -1;
+	struct original chain = { 0 };
 	bool ok = true;
 
-	shared_reset(c->sh, o->c0);
+	shared_reset(c->sh, o->c0, HELPER_PREFIX);
 	memcpy(c->sh->trace, atrace, o->trace_len[0]);
 	c->sh->len = o->trace_len[0];
 	for (int k = 0; ok && k < c->nstops; k++) {
@@ -224,7 +305,7 @@ static bool run_restored(struct ctx *c, struct original *o, const char *atrace)
 		}
 		if (own >= 0)
 			close(own);
-		own = checkpoint_at(c, pid, k + 1, &c0, &c1, "restored copy");
+		own = checkpoint_at(c, pid, k + 1, &chain, 0, "restored copy");
 		reap(pid);
 		if (own < 0) {
 			c->failed_stop = k;
@@ -331,47 +412,178 @@ static bool same_image(int a, int b)
 	return same;
 }
 
-/* The concurrent case: which prefix of the outside task's ops was checkpointed. */
-static bool settle_helper(struct ctx *c, struct original *o, struct original *tmp)
+static bool original_alloc(struct ctx *c, struct original *o)
 {
-	int hk = -1, c0, c1;
+	memset(o, 0, sizeof(*o));
+	o->images = calloc(c->nstops + 1, sizeof(int));
+	o->trace_len = calloc(c->nstops + 1, sizeof(size_t));
+	for (int k = 0; o->images && k <= c->nstops; k++)
+		o->images[k] = -1;
+	return expect(o->images && o->trace_len, "out of memory");
+}
+
+static void original_free(struct ctx *c, struct original *o)
+{
+	if (o->images)
+		close_images(c, o);
+	free(o->images);
+	free(o->trace_len);
+	free(o->trace);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Keeps a copy of the trace the run left in c->sh. */
+static bool original_keep_trace(struct ctx *c, struct original *o)
+{
+	o->len = c->sh->len;
+	o->trace = malloc(o->len + 1);
+	if (!o->trace)
+		return expect(false, "out of memory");
+	memcpy(o->trace, c->sh->trace, o->len);
+	return true;
+}
+
+/* Expectations of o's trace; then the restored chain must trace the same. */
+static bool verify_chain(struct ctx *c, struct original *o)
+{
+	struct scn_shared *sh = c->sh;
+	bool ok;
+
+	if (print_trace)
+		for (const char *p = o->trace; p < o->trace + o->len; p += strcspn(p, "\n") + 1)
+			ktap_diag("A: %.*s", (int)strcspn(p, "\n"), p);
+	ok = expectations_met(o->trace, o->len, "original vs expectation");
+	if (!ok || !c->nstops)
+		return ok;
+	c->sh = c->shb;
+	ok = run_restored(c, o, o->trace) &&
+	     same_trace(o->trace, o->len, c->shb->trace, c->shb->len) &&
+	     expectations_met(c->shb->trace, c->shb->len, "restored vs expectation");
+	c->sh = sh;
+	return ok;
+}
+
+/* Bytes a and b share from the start. */
+static size_t common_prefix(int a, int b)
+{
+	unsigned char *pa, *pb;
+	ssize_t na = image_load(a, &pa), nb = image_load(b, &pb);
+	size_t i = 0;
+
+	while (na >= 0 && nb >= 0 && i < (size_t)na && i < (size_t)nb && pa[i] == pb[i])
+		i++;
+	free(pa);
+	free(pb);
+	return i;
+}
+
+/*
+ * The oracle: the prefix run whose image at stop hk equals img, or -1
+ * with the nearest prefix image and where it differs.
+ */
+static int match_prefix(struct ctx *c, struct original *pre, int hk, int img)
+{
+	int lead = c->s->ops[c->s->helper_cp].n, best = lead;
+	size_t best_len = 0;
+	char what[96];
+
+	for (int j = lead; j <= c->s->nhops; j++) {
+		size_t n = common_prefix(pre[j].images[hk], img);
+
+		if (same_image(pre[j].images[hk], img))
+			return j;
+		if (n > best_len) {
+			best_len = n;
+			best = j;
+		}
+	}
+	ktap_diag("the image taken while the outside task ran matches no prefix of its ops (%d..%d)",
+		  lead, c->s->nhops);
+	snprintf(what, sizeof(what), "nearest prefix image (%d outside ops first) vs the concurrent image",
+		 best);
+	images_equal(pre[best].images[hk], img, what);
+	return -1;
+}
+
+/*
+ * The concurrent case.  Runs every prefix of the outside task's ops with no
+ * concurrency, then the concurrent run (free, or gated at each point of a
+ * sweep); every concurrent image must equal a prefix image, and every
+ * prefix matched has its restored chain checked.  On a mismatch o is the
+ * concurrent run, for the topology.
+ */
+static bool settle_helper(struct ctx *c, struct original *o)
+{
+	int hk = -1, lead = c->s->ops[c->s->helper_cp].n, nhops = c->s->nhops;
+	int at = replay_at > 0 ? replay_at : 1;
+	struct original *pre = calloc(nhops + 1, sizeof(*pre));
+	bool *matched = calloc(nhops + 1, sizeof(bool));
+	bool ok = pre && matched;
+	unsigned int points = 0;
 
 	for (int k = 0; k < c->nstops; k++)
 		if (c->stops[k] == c->s->helper_cp)
 			hk = k;
-	if (!run_original(c, c->s->nhops, o))
-		return false;
-	c0 = o->c0;
-	c1 = o->c1;
-	for (int k = c0; k <= c1; k++) {
-		if (!run_original(c, k, tmp))
-			return false;
-		if (same_image(tmp->images[hk], o->images[hk])) {
-			/* tmp is the deterministic original with the same image */
-			int *im = o->images;
-			size_t *tl = o->trace_len;
+	for (int j = lead; ok && j <= nhops; j++)
+		ok = original_alloc(c, &pre[j]) &&
+		     run_original(c, j, HELPER_PREFIX, 0, &pre[j]) &&
+		     original_keep_trace(c, &pre[j]);
+	for (; ok; at++) {
+		bool gated = sweep || replay_at > 0;
+		int j;
 
-			close_images(c, o);
-			o->images = tmp->images;
-			o->trace_len = tmp->trace_len;
-			tmp->images = im;
-			tmp->trace_len = tl;
-			o->c0 = o->c1 = k;
-			return true;
+		original_free(c, o);
+		ok = original_alloc(c, o) &&
+		     run_original(c, nhops, gated ? HELPER_GATED : HELPER_FREE, gated ? at : 0, o);
+		if (!ok)
+			break;
+		total_images++;
+		points = o->points;
+		j = match_prefix(c, pre, hk, o->images[hk]);
+		if (j < 0) {
+			if (gated) {
+				ktap_diag("at scheduling point %d of %u of the checkpoint", at, o->points);
+				c->failed_at = at;
+			}
+			c->failed_stop = hk;
+			ok = false;
+			break;
 		}
-		close_images(c, tmp);
+		matched[j] = true;
+		if (!gated || replay_at > 0 || at >= (int)o->points)
+			break;
 	}
-	ktap_diag("the image taken while the outside task ran matches no prefix of its ops (%d..%d)",
-		  c0, c1);
-	c->failed_stop = hk;
-	return false;
+	if (sweep || replay_at > 0) {
+		char list[256] = "";
+		size_t n = 0;
+
+		total_points += points;
+		for (int j = lead; j <= nhops && n < sizeof(list); j++)
+			if (matched[j])
+				n += snprintf(list + n, sizeof(list) - n, " %d", j);
+		ktap_diag("interleavings: %u scheduling points, %d runs; images equal the prefix images of%s outside ops",
+			  points, at - (replay_at > 0 ? replay_at : 1) + (ok ? 1 : 0), list);
+	}
+	for (int j = lead; ok && j <= nhops; j++)
+		if (matched[j] && !verify_chain(c, &pre[j])) {
+			ktap_diag("with %d outside ops before the checkpoint", j);
+			original_free(c, o);
+			*o = pre[j];
+			memset(&pre[j], 0, sizeof(pre[j]));
+			ok = false;
+		}
+	for (int j = 0; pre && j <= nhops; j++)
+		original_free(c, &pre[j]);
+	free(pre);
+	free(matched);
+	return ok;
 }
 
 static bool run_one(const char *path, struct scn_shared *sha, struct scn_shared *shb)
 {
 	struct scn s;
-	struct ctx c = { .s = &s, .failed_stop = -1 };
-	struct original o = { 0 }, tmp = { 0 };
+	struct ctx c = { .s = &s, .failed_stop = -1, .sh = sha, .shb = shb };
+	struct original o = { 0 };
 	char err[512], name[256];
 	bool ok = false;
 
@@ -394,47 +606,31 @@ static bool run_one(const char *path, struct scn_shared *sha, struct scn_shared 
 	for (int i = 0; i <= s.nops; i++)
 		if (c.stop[i])
 			c.stops[c.nstops++] = i;
-	o.images = calloc(c.nstops + 1, sizeof(int));
-	o.trace_len = calloc(c.nstops + 1, sizeof(size_t));
-	tmp.images = calloc(c.nstops + 1, sizeof(int));
-	tmp.trace_len = calloc(c.nstops + 1, sizeof(size_t));
 
-	c.sh = sha;
 	if (s.helper_cp >= 0)
-		ok = settle_helper(&c, &o, &tmp);
+		ok = settle_helper(&c, &o);
 	else
-		ok = run_original(&c, 0, &o);
-	if (print_trace)
-		for (const char *p = sha->trace; p < sha->trace + sha->len; p += strcspn(p, "\n") + 1)
-			ktap_diag("A: %.*s", (int)strcspn(p, "\n"), p);
-	if (ok)
-		ok = expectations_met(sha->trace, sha->len, "original vs expectation");
-	if (ok && c.nstops) {
-		c.sh = shb;
-		ok = run_restored(&c, &o, sha->trace);
-		if (ok)
-			ok = same_trace(sha->trace, sha->len, shb->trace, shb->len) &&
-			     expectations_met(shb->trace, shb->len, "restored vs expectation");
-	}
+		ok = original_alloc(&c, &o) && run_original(&c, 0, HELPER_PREFIX, 0, &o) &&
+		     original_keep_trace(&c, &o) && verify_chain(&c, &o);
 	if (!ok) {
 		int k = c.failed_stop;
 
 		if (s.seed >= 0)
 			ktap_diag("seed: %ld", s.seed);
 		ktap_diag("file: %s", path);
-		ktap_diag("replay: harness/uml-run build/harness/scenario-run%s %s",
-			  every_step ? " --every-step" : "", path);
-		if (k < 0)
+		if (c.failed_at > 0)
+			ktap_diag("replay: harness/uml-run --kernel build/kernel-preempt/linux build/harness/scenario-run%s --at %d %s",
+				  every_step ? " --every-step" : "", c.failed_at, path);
+		else
+			ktap_diag("replay: harness/uml-run build/harness/scenario-run%s %s",
+				  every_step ? " --every-step" : "", path);
+		if (k < 0 && o.images)
 			for (k = c.nstops - 1; k >= 0 && o.images[k] < 0; k--)
 				;
-		if (k >= 0 && k < c.nstops && o.images[k] >= 0)
+		if (k >= 0 && k < c.nstops && o.images && o.images[k] >= 0)
 			write_dot(&c, o.images[k], name);
 	}
-	close_images(&c, &o);
-	free(o.images);
-	free(o.trace_len);
-	free(tmp.images);
-	free(tmp.trace_len);
+	original_free(&c, &o);
 	free(c.stop);
 	free(c.stops);
 	scn_free(&s);
@@ -549,8 +745,12 @@ int main(int argc, char **argv)
 			print_trace = true;
 		} else if (!strcmp(argv[i], "--dot-dir") && i + 1 < argc) {
 			dot_dir = argv[++i];
+		} else if (!strcmp(argv[i], "--sweep")) {
+			sweep = true;
+		} else if (!strcmp(argv[i], "--at") && i + 1 < argc && atoi(argv[i + 1]) > 0) {
+			replay_at = atoi(argv[++i]);
 		} else {
-			fprintf(stderr, "usage: scenario-run [--every-step] [--print-trace] [--dot-dir DIR] PATH|DIR|@LIST...\n");
+			fprintf(stderr, "usage: scenario-run [--every-step] [--print-trace] [--dot-dir DIR] [--sweep | --at K] PATH|DIR|@LIST...\n");
 			return 2;
 		}
 	}
@@ -583,5 +783,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < l.n; i++)
 		fails += !run_one(l.v[i], sha, shb);
 	ktap_diag("%d scenarios, %d failed%s", l.n, fails, every_step ? " (C/R at every step)" : "");
+	if (sweep || replay_at > 0)
+		ktap_diag("interleavings: %lu scheduling points swept, %lu concurrent images checked",
+			  total_points, total_images);
 	return fails ? 1 : 0;
 }

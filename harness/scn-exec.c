@@ -188,13 +188,16 @@ static void do_fill(struct tracer *t, const struct scn_op *op)
 	res_add(t, "%llu", (unsigned long long)op->n);
 }
 
-static void do_op(struct tracer *t, const struct scn_op *op)
+/* Performs op, its result in t->res; false if it has none. */
+static bool run_op(struct tracer *t, const struct scn_op *op)
 {
 	struct epoll_params params;
 	char path[128];
 	int fds[2];
 	long r;
 
+	t->rlen = 0;
+	t->res[0] = 0;
 	switch (op->kind) {
 	case OP_EPOLL:
 		created(t, epoll_create1(op->flags & SCN_CLOEXEC ? EPOLL_CLOEXEC : 0), op->fd);
@@ -250,18 +253,32 @@ static void do_op(struct tracer *t, const struct scn_op *op)
 		res_ret(t, ioctl(op->fd, EPIOCSPARAMS, &params));
 		break;
 	default:
-		return;
+		return false;
 	}
+	return true;
+}
+
+static void do_op(struct tracer *t, const struct scn_op *op)
+{
+	if (op->outside || !run_op(t, op))
+		return;
 	emit(t, "L%d %s = %.*s\n", op->line, op->text, (int)t->rlen, t->res);
 	if (op->expect && (strlen(op->expect) != t->rlen ||
 			   memcmp(op->expect, t->res, t->rlen)))
 		emit(t, "L%d EXPECTED %s\n", op->line, op->expect);
 }
 
-/* The outside task: runs the queued hctl ops, lead first, the rest on "go". */
+/*
+ * The outside task: runs the queued outside ops, lead first, the rest on
+ * "go", each where the kernel's interleave control releases it if the
+ * runner gates them (scn_shared.gated), else as fast as it can.  In a
+ * prefix run all helper_limit ops come before the checkpoint.
+ */
 static void helper(const struct scn *s, const struct scn_op *cp, struct scn_shared *sh)
 {
-	int limit = sh->helper_limit, lead = cp->n;
+	struct tracer *t = calloc(1, sizeof(*t));
+	int limit = sh->helper_limit, lead = sh->helper_prefix ? limit : (int)cp->n;
+	int gate = -1;
 
 	if (lead > limit)
 		lead = limit;
@@ -269,10 +286,16 @@ static void helper(const struct scn *s, const struct scn_op *cp, struct scn_shar
 		const struct scn_op *h = &s->ops[s->hops[i]];
 
 		if (i == lead) {
+			if (sh->gated)
+				gate = open(SCN_INTERLEAVE, O_WRONLY);
 			scn_futex_set(&sh->helper_ready, 1);
 			scn_futex_wait_nonzero(&sh->helper_go, 3600);
 		}
-		ctl(h->fd, h->sub, h->fd2, h->events, h->data);
+		/* -ESRCH: the checkpoint ended before releasing us again. */
+		if (i >= lead && sh->gated && (gate < 0 || write(gate, "park", 4) != 4))
+			break;
+		t->sh = sh;
+		run_op(t, h);
 		__atomic_add_fetch(&sh->progress, 1, __ATOMIC_SEQ_CST);
 	}
 	if (lead == limit) {
@@ -304,8 +327,6 @@ void scn_exec(const struct scn *s, int from, const bool *stop, struct scn_shared
 		}
 		if (i == s->nops)
 			break;
-		t->rlen = 0;
-		t->res[0] = 0;
 		do_op(t, &s->ops[i]);
 	}
 	free(t);

@@ -26,9 +26,9 @@ struct pstate {
 	int nnames, cap;
 	unsigned char *obj;	/* enum scn_obj per fd, OBJ_NONE if closed */
 	int hint;		/* no free fd below it */
-	int *pending;		/* hctl op indices awaiting their checkpoint */
+	int *pending;		/* outside-task op indices awaiting their checkpoint */
 	int npending;
-	char (*pnames)[2][64];	/* their EP and target names */
+	char (*pnames)[2][64];	/* their names, resolved at that checkpoint */
 	int helper_cps;
 	char err[256];
 };
@@ -194,17 +194,47 @@ static const char *const kinds[] = {
 	[OP_DUP] = "dup", [OP_DUP2] = "dup2", [OP_CLOSE] = "close",
 	[OP_CTL] = "ctl", [OP_FILL] = "fill", [OP_WRITE] = "write",
 	[OP_READ] = "read", [OP_WAIT] = "wait", [OP_PARAMS] = "params",
-	[OP_HCTL] = "hctl", [OP_CHECKPOINT] = "checkpoint",
+	[OP_CHECKPOINT] = "checkpoint",
+};
+
+/* The outside task's ops: the same op, queued for the next checkpoint. */
+static const struct {
+	const char *name;
+	enum scn_kind kind;
+} outside_ops[] = {
+	{ "hctl", OP_CTL }, { "hwrite", OP_WRITE }, { "hread", OP_READ },
+	{ "hwait", OP_WAIT }, { "hclose", OP_CLOSE },
 };
 
 static bool traced(enum scn_kind k)
 {
-	return k != OP_SEED && k != OP_CATEGORY && k != OP_HCTL && k != OP_CHECKPOINT;
+	return k != OP_SEED && k != OP_CATEGORY && k != OP_CHECKPOINT;
+}
+
+/* Queues an outside op; its names are resolved again at the checkpoint. */
+static int queue_outside(struct pstate *p, struct scn *s, struct scn_op *op,
+			 const char *name0, const char *name1)
+{
+	int *pending = realloc(p->pending, (p->npending + 1) * sizeof(*p->pending));
+	char (*pnames)[2][64];
+
+	if (!pending)
+		return fail(p, "out of memory");
+	p->pending = pending;
+	pnames = realloc(p->pnames, (p->npending + 1) * sizeof(*p->pnames));
+	if (!pnames)
+		return fail(p, "out of memory");
+	p->pnames = pnames;
+	p->pending[p->npending] = op - s->ops;
+	snprintf(p->pnames[p->npending][0], 64, "%s", name0);
+	snprintf(p->pnames[p->npending][1], 64, "%s", name1 ? name1 : "");
+	p->npending++;
+	return 0;
 }
 
 static int parse_ctl(struct pstate *p, struct scn_op *op, char **a, int n)
 {
-	const char *k = op->kind == OP_HCTL ? "hctl" : "ctl";
+	const char *k = op->outside ? "hctl" : "ctl";
 	uint64_t v;
 
 	if (n < 1 || (strcmp(a[0], "add") && strcmp(a[0], "mod") && strcmp(a[0], "del")))
@@ -212,7 +242,7 @@ static int parse_ctl(struct pstate *p, struct scn_op *op, char **a, int n)
 	op->sub = !strcmp(a[0], "add") ? EPOLL_CTL_ADD :
 		  !strcmp(a[0], "mod") ? EPOLL_CTL_MOD : EPOLL_CTL_DEL;
 	if (op->sub == EPOLL_CTL_DEL) {
-		if (need(p, n, 3, 3, op->kind == OP_HCTL ? "hctl del EP TARGET" : "ctl del EP TARGET"))
+		if (need(p, n, 3, 3, op->outside ? "hctl del EP TARGET" : "ctl del EP TARGET"))
 			return -1;
 	} else {
 		if (n != 5)
@@ -308,22 +338,17 @@ static int parse_op(struct pstate *p, struct scn *s, struct scn_op *op, char **a
 		op->fd = bind(p, a[1], i, v);
 		return op->fd < 0 ? -1 : 0;
 	case OP_CLOSE:
-		if (need(p, n, 1, 1, "close NAME") || fd_of(p, a[0], &op->fd))
+		if (need(p, n, 1, 1, op->outside ? "hclose NAME" : "close NAME") ||
+		    fd_of(p, a[0], &op->fd))
 			return -1;
+		if (op->outside)
+			return queue_outside(p, s, op, a[0], NULL);
 		close_fd(p, op->fd);
 		return 0;
 	case OP_CTL:
-		return parse_ctl(p, op, a, n);
-	case OP_HCTL:
 		if (parse_ctl(p, op, a, n))
 			return -1;
-		p->pending = realloc(p->pending, (p->npending + 1) * sizeof(*p->pending));
-		p->pnames = realloc(p->pnames, (p->npending + 1) * sizeof(*p->pnames));
-		p->pending[p->npending] = op - s->ops;
-		snprintf(p->pnames[p->npending][0], 64, "%s", a[1]);
-		snprintf(p->pnames[p->npending][1], 64, "%s", a[2]);
-		p->npending++;
-		return 0;
+		return op->outside ? queue_outside(p, s, op, a[1], a[2]) : 0;
 	case OP_FILL:
 		if (need(p, n, 5, 5, "fill EP TARGET COUNT EVENTS DATA") ||
 		    fd_of(p, a[0], &op->fd) || fd_of(p, a[1], &op->fd2) ||
@@ -346,12 +371,12 @@ static int parse_op(struct pstate *p, struct scn *s, struct scn_op *op, char **a
 		op->obj = p->obj[op->fd];
 		if (num(p, a[1], "size", op->obj == OBJ_EVENTFD ? UINT64_MAX : 65536, &op->n))
 			return -1;
-		return 0;
+		return op->outside ? queue_outside(p, s, op, a[0], NULL) : 0;
 	case OP_WAIT:
 		if (need(p, n, 2, 2, "wait EP MAXEVENTS") || fd_of(p, a[0], &op->fd) ||
 		    num(p, a[1], "maxevents", SCN_MAX_WAIT, &op->n))
 			return -1;
-		return 0;
+		return op->outside ? queue_outside(p, s, op, a[0], NULL) : 0;
 	case OP_PARAMS:
 		if (need(p, n, 4, 4, "params EP USECS BUDGET PREFER") || fd_of(p, a[0], &op->fd) ||
 		    num(p, a[1], "usecs", 0xffffffffu, &op->n) ||
@@ -369,17 +394,19 @@ static int parse_op(struct pstate *p, struct scn *s, struct scn_op *op, char **a
 		if (n == 1 && num(p, a[0], "lead", INT32_MAX, &op->n))
 			return -1;
 		if (op->n > (uint64_t)p->npending)
-			return fail(p, "checkpoint: lead %llu > %d queued hctl ops",
+			return fail(p, "checkpoint: lead %llu > %d queued outside-task ops",
 				    (unsigned long long)op->n, p->npending);
 		if (!p->npending)
 			return 0;
 		if (++p->helper_cps > 1)
-			return fail(p, "only one checkpoint may have queued hctl ops");
+			return fail(p, "only one checkpoint may have queued outside-task ops");
 		for (i = 0; i < p->npending; i++) {
 			struct scn_op *h = &s->ops[p->pending[i]];
 
-			if (fd_of(p, p->pnames[i][0], &h->fd) || fd_of(p, p->pnames[i][1], &h->fd2))
+			if (fd_of(p, p->pnames[i][0], &h->fd) ||
+			    (*p->pnames[i][1] && fd_of(p, p->pnames[i][1], &h->fd2)))
 				return -1;
+			h->obj = p->obj[h->fd];
 		}
 		s->helper_cp = op - s->ops;
 		s->hops = p->pending;
@@ -419,7 +446,7 @@ static int parse_line(struct pstate *p, struct scn *s, char *line, int lineno)
 {
 	char *tok[MAX_TOKS], *save;
 	int n = 0, k, e = -1;
-	bool record = false;
+	bool record = false, outside = false;
 	struct scn_op *op;
 
 	for (char *t = strtok_r(line, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
@@ -432,6 +459,11 @@ static int parse_line(struct pstate *p, struct scn *s, char *line, int lineno)
 	if (!n)
 		return 0;
 	k = kind_of(tok[0]);
+	for (size_t i = 0; k < 0 && i < sizeof(outside_ops) / sizeof(outside_ops[0]); i++)
+		if (!strcmp(tok[0], outside_ops[i].name)) {
+			k = outside_ops[i].kind;
+			outside = true;
+		}
 	if (k < 0)
 		return fail(p, "unknown op '%s'", tok[0]);
 	for (int i = 1; i < n; i++)
@@ -443,14 +475,15 @@ static int parse_line(struct pstate *p, struct scn *s, char *line, int lineno)
 		record = true;
 		n--;
 	}
-	if ((e >= 0 || record) && !traced(k))
+	if ((e >= 0 || record) && (outside || !traced(k)))
 		return fail(p, "'%s' gives no result to expect or record", tok[0]);
-	if (k == OP_WAIT && e < 0 && !record)
+	if (k == OP_WAIT && !outside && e < 0 && !record)
 		return fail(p, "wait needs 'expect ...' or 'record'");
 	op = &s->ops[s->nops];
 	memset(op, 0, sizeof(*op));
 	op->line = lineno;
 	op->kind = k;
+	op->outside = outside;
 	if (e >= 0) {
 		op->expect = join(tok + e + 1, n - e - 1);
 		n = e;
@@ -491,7 +524,7 @@ int scn_parse(const char *path, struct scn *s, char *err, size_t errlen)
 		}
 	}
 	if (!rc && p.npending) {
-		snprintf(err, errlen, "%s:%d: hctl op with no checkpoint after it", path,
+		snprintf(err, errlen, "%s:%d: outside-task op with no checkpoint after it", path,
 			 s->ops[p.pending[p.npending - 1]].line);
 		rc = -1;
 	}

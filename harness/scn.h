@@ -24,7 +24,7 @@
 enum scn_kind {
 	OP_SEED, OP_CATEGORY, OP_EPOLL, OP_EVENTFD, OP_PIPE, OP_FILE, OP_DUP,
 	OP_DUP2, OP_CLOSE, OP_CTL, OP_FILL, OP_WRITE, OP_READ, OP_WAIT,
-	OP_PARAMS, OP_HCTL, OP_CHECKPOINT,
+	OP_PARAMS, OP_CHECKPOINT,
 };
 
 /* Object kinds of fds (what a read or write does). */
@@ -37,6 +37,7 @@ enum scn_obj { OBJ_NONE, OBJ_EPOLL, OBJ_EVENTFD, OBJ_PIPER, OBJ_PIPEW, OBJ_FILE 
 struct scn_op {
 	int line;
 	enum scn_kind kind;
+	bool outside;		/* hctl, hwrite, ...: the outside task's op */
 	char *text;		/* op tokens, suffix excluded */
 	char *expect;		/* expected result, or NULL */
 	int fd;			/* new fd / epoll fd / operand fd */
@@ -56,20 +57,25 @@ struct scn {
 	int nops;
 	struct scn_op *ops;
 	long seed;		/* -1 if none */
-	int helper_cp;		/* index of the checkpoint op with hctl ops, or -1 */
+	int helper_cp;		/* index of the checkpoint op with outside ops, or -1 */
 	int nhops;
-	int *hops;		/* indices of its hctl ops */
+	int *hops;		/* indices of its outside ops */
 };
 
 /* 0, or -1 with "path:line: message" in err. */
 int scn_parse(const char *path, struct scn *s, char *err, size_t errlen);
 void scn_free(struct scn *s);
 
+/* The kernel's interleave control (CONFIG_CHECKPOINT_INTERLEAVE_TEST). */
+#define SCN_INTERLEAVE "/sys/kernel/debug/checkpoint/interleave"
+
 /* Memory shared by the runner and a scenario process (MAP_SHARED). */
 struct scn_shared {
 	int helper_ready, helper_go, helper_done;	/* futex words */
 	int progress;		/* outside-task ops done */
 	int helper_limit;	/* ops the outside task may do */
+	bool helper_prefix;	/* all of them before the checkpoint */
+	bool gated;		/* the rest where the interleave control releases it */
 	int stop_at;		/* op index the process stopped before */
 	size_t len;
 	char trace[SCN_TRACE_MAX];

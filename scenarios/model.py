@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scenario import EVENT_BITS, U64, Op, Scenario, parse_number, parse_events
+from scenario import EVENT_BITS, OUTSIDE, U64, Op, Scenario, parse_number, parse_events
 
 IN, OUT, ERR, HUP = 0x1, 0x4, 0x8, 0x10
 RDNORM, WRNORM = 0x40, 0x100
@@ -68,7 +68,7 @@ class Model:
     def __init__(self) -> None:
         self.fds: dict[int, File] = {}
         self.blind = False  # an outside task ran: nothing is predicted
-        self.pending: list[Op] = []  # hctl ops queued for the next checkpoint
+        self.pending: list[Op] = []  # outside-task ops queued for the next checkpoint
 
     # -- readiness --
     def poll(self, f: File) -> int | None:
@@ -209,7 +209,7 @@ class Model:
                 self.blind = True
             self.pending = []
             return None
-        if k == "hctl":
+        if k in OUTSIDE:
             self.pending.append(op)
         return None
 

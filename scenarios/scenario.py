@@ -18,6 +18,8 @@ EVENT_BITS = {
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 PATH_RE = re.compile(r"[A-Za-z0-9._-]+\Z")
 # Ops that produce a trace line (and so may carry expect/record).
+# The outside task's ops, by the op each performs; queued for the next checkpoint.
+OUTSIDE = {"hctl": "ctl", "hwrite": "write", "hread": "read", "hwait": "wait", "hclose": "close"}
 TRACED = {"epoll", "eventfd", "pipe", "file", "dup", "dup2", "close", "ctl",
           "fill", "write", "read", "wait", "params"}
 
@@ -205,9 +207,19 @@ def _parse_op(st: _State, op: Op, hctl_names: list[tuple[Op, list[str]]]) -> Non
         if k == "hctl":
             st.fd_of(a[1]), st.fd_of(a[2])
             hctl_names.append((op, [a[1], a[2]]))
+            op.fds["ep"], op.fds["t"] = -1, -1
         else:
             op.fds["ep"] = st.fd_of(a[1])
             op.fds["t"] = st.fd_of(a[2])
+    elif k in OUTSIDE and k != "hctl":
+        base = OUTSIDE[k]
+        _need(a, *((1, 1) if base == "close" else (2, 2)), f"{k} NAME" + ("" if base == "close" else " N"))
+        fd = st.fd_of(a[0])
+        if base in ("write", "read"):
+            parse_number(a[1], "size", U64 if st.fds[fd].kind == "eventfd" else 65536)
+        elif base == "wait":
+            parse_number(a[1], "maxevents", MAX_WAIT)
+        hctl_names.append((op, [a[0]]))
     elif k == "fill":
         _need(a, 5, 5, "fill EP TARGET COUNT EVENTS DATA")
         op.fds["ep"] = st.fd_of(a[0])
@@ -240,10 +252,13 @@ def _parse_op(st: _State, op: Op, hctl_names: list[tuple[Op, list[str]]]) -> Non
         _need(a, 0, 1, "checkpoint [LEAD]")
         lead = parse_number(a[0], "lead") if a else 0
         if lead > len(hctl_names):
-            raise ValueError(f"checkpoint: lead {lead} > {len(hctl_names)} queued hctl ops")
-        for hop, (ep, t) in hctl_names:
-            hop.fds["ep"] = st.fd_of(ep)
-            hop.fds["t"] = st.fd_of(t)
+            raise ValueError(f"checkpoint: lead {lead} > {len(hctl_names)} queued outside-task ops")
+        for hop, names in hctl_names:
+            if hop.kind == "hctl":
+                hop.fds["ep"] = st.fd_of(names[0])
+                hop.fds["t"] = st.fd_of(names[1])
+            else:
+                hop.fds["fd"] = st.fd_of(names[0])
         hctl_names.clear()
     else:
         raise ValueError(f"unknown op '{k}'")
@@ -282,7 +297,7 @@ def parse_text(text: str, path: str = "<string>") -> Scenario:
             if op.kind == "checkpoint" and hctl:
                 helper_cps += 1
                 if helper_cps > 1:
-                    raise ValueError("only one checkpoint may have queued hctl ops")
+                    raise ValueError("only one checkpoint may have queued outside-task ops")
             if op.kind == "seed":
                 if scn.seed is not None:
                     raise ValueError("seed given twice")
@@ -294,7 +309,7 @@ def parse_text(text: str, path: str = "<string>") -> Scenario:
             raise ScenarioError(f"{path}:{lineno}: {e}") from None
         ops.append(op)
     if hctl:
-        raise ScenarioError(f"{path}:{hctl[-1][0].line}: hctl op with no checkpoint after it")
+        raise ScenarioError(f"{path}:{hctl[-1][0].line}: outside-task op with no checkpoint after it")
     scn.names = dict(st.names)
     return scn
 

@@ -122,6 +122,20 @@ static inline void ckpt_test_point(struct ckpt_ctx *ctx, const char *point,
 }
 #endif
 
+#if IS_ENABLED(CONFIG_CHECKPOINT_INTERLEAVE_TEST)
+/* interleave.c: the bounds of a call whose scheduling points count */
+void ckpt_interleave_enter(enum ckpt_mode mode);
+void ckpt_interleave_exit(enum ckpt_mode mode);
+#else
+static inline void ckpt_interleave_enter(enum ckpt_mode mode)
+{
+}
+
+static inline void ckpt_interleave_exit(enum ckpt_mode mode)
+{
+}
+#endif
+
 /* sys.c */
 struct ckpt_ctx *ckpt_ctx_alloc(enum ckpt_mode mode, unsigned long flags,
 				struct file *image);

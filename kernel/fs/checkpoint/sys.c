@@ -100,15 +100,13 @@ void ckpt_test_point(struct ckpt_ctx *ctx, const char *point, void *arg)
 }
 #endif
 
-SYSCALL_DEFINE3(checkpoint, pid_t, pid, int, fd, unsigned long, flags)
+static long ckpt_checkpoint(pid_t pid, int fd, unsigned long flags)
 {
 	struct task_struct *task;
 	struct ckpt_ctx *ctx;
 	struct fd f;
 	long ret;
 
-	if (flags & ~CHECKPOINT_FLAGS_ALL)
-		return -EINVAL;
 	f = fdget_pos(fd);
 	if (fd_empty(f))
 		return -EBADF;
@@ -135,14 +133,12 @@ out_fdput:
 	return ret;
 }
 
-SYSCALL_DEFINE2(restart, int, fd, unsigned long, flags)
+static long ckpt_restart(int fd, unsigned long flags)
 {
 	struct ckpt_ctx *ctx;
 	struct fd f;
 	long ret;
 
-	if (flags & ~RESTART_FLAGS_ALL)
-		return -EINVAL;
 	f = fdget_pos(fd);
 	if (fd_empty(f))
 		return -EBADF;
@@ -159,5 +155,29 @@ SYSCALL_DEFINE2(restart, int, fd, unsigned long, flags)
 	ckpt_ctx_free(ctx);
 out_fdput:
 	fdput_pos(f);
+	return ret;
+}
+
+SYSCALL_DEFINE3(checkpoint, pid_t, pid, int, fd, unsigned long, flags)
+{
+	long ret;
+
+	if (flags & ~CHECKPOINT_FLAGS_ALL)
+		return -EINVAL;
+	ckpt_interleave_enter(CKPT_MODE_CHECKPOINT);
+	ret = ckpt_checkpoint(pid, fd, flags);
+	ckpt_interleave_exit(CKPT_MODE_CHECKPOINT);
+	return ret;
+}
+
+SYSCALL_DEFINE2(restart, int, fd, unsigned long, flags)
+{
+	long ret;
+
+	if (flags & ~RESTART_FLAGS_ALL)
+		return -EINVAL;
+	ckpt_interleave_enter(CKPT_MODE_RESTART);
+	ret = ckpt_restart(fd, flags);
+	ckpt_interleave_exit(CKPT_MODE_RESTART);
 	return ret;
 }
