@@ -2,15 +2,15 @@
 /*
  * epoll sets, through the eventpoll C/R API (no epoll internals here).
  *
- * Collect reads a set's items once, under ep->mtx inside the API, after
- * the whole fd table has been collected: every target must have an
- * objref by then, and a concurrent epoll_ctl() from outside the
- * checkpoint lands wholly before or wholly after that one read.  The
- * epoll FILE record carries the set's own state and the counts of that
- * read; the items themselves are written in a deferred pass after the
- * fd table, sorted by (fd, target objref), never in the rb-tree's address
- * order, so the image is canonical.  The ready list is written as data, in
- * its own order, after the items of every set.
+ * A set is read in the freeze (freeze.c), after the whole fd table has
+ * been collected, so every target has an objref: its items while the
+ * freeze holds ep->mtx, its ready list at the freeze's instant, when no
+ * target can wake it.  The epoll FILE record carries the set's own state
+ * and the counts of that read; the items themselves are written in a
+ * deferred pass after the fd table, sorted by (fd, target objref), never
+ * in the rb-tree's address order, so the image is canonical.  The ready
+ * list is written as data, in its own order, after the items of every
+ * set.
  *
  * Restart inserts items in a deferred pass, after every file of the image
  * exists, through the same core as epoll_ctl(); ready lists go last:
@@ -42,9 +42,9 @@ struct ckpt_epoll_ready_list {
 };
 
 /*
- * One set's items as read under ep->mtx.  The walk yields the ready ones
- * first, in ready-list order; collect copies those to @ready and sorts
- * @items by key, for the wake-order pass to find them.
+ * One set's items as read under ep->mtx, sorted by key for the wake-order
+ * pass and the ready list to find them; @ready, allocated for every item
+ * to be ready, is filled at the freeze's instant.
  */
 struct ckpt_epoll_snapshot {
 	struct ckpt_ctx *ctx;
@@ -129,8 +129,6 @@ static int ckpt_epoll_snapshot_item(void *arg, const struct epoll_cr_item *item)
 		.target_objref = target->objref,
 		.events = (__force u32)item->events,
 	};
-	if (item->ready_pos >= 0)
-		snap->nready++;
 	target->nwatchers++;
 	return 0;
 }
@@ -254,29 +252,33 @@ static int ckpt_epoll_write_ready(struct ckpt_ctx *ctx, void *data)
 				 sizeof(ready->entries[0]));
 }
 
-/* Copies the ready list (the snapshot's first entries) out of the way. */
-static int ckpt_epoll_take_ready(struct ckpt_ctx *ctx,
-				 struct ckpt_epoll_snapshot *snap)
+/* At the freeze's instant: one item on the ready list, in order. */
+static int ckpt_epoll_ready_item(void *arg, struct file *tfile, int fd)
 {
-	struct ckpt_epoll_ready_list *ready;
-	u32 i;
+	struct ckpt_epoll_snapshot *snap = arg;
+	struct ckpt_epoll_ready_list *ready = snap->ready;
+	struct ckpt_obj *target = ckpt_obj_find(snap->ctx, tfile);
 
-	if (!snap->nready)
-		return 0;
-	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
-		return -ENOMEM;
-	ready = kvmalloc(struct_size(ready, entries, snap->nready), GFP_KERNEL);
-	if (!ready)
-		return -ENOMEM;
-	ready->epoll_objref = snap->epoll->objref;
-	ready->count = snap->nready;
-	for (i = 0; i < snap->nready; i++)
-		ready->entries[i] = (struct ckpt_epoll_ready) {
-			.fd = snap->items[i].fd,
-			.target_objref = snap->items[i].target_objref,
-		};
-	snap->ready = ready;
+	/* The set is locked: its ready items are among those just walked. */
+	if (WARN_ON_ONCE(!target || ready->count == snap->count))
+		return -EINVAL;
+	ready->entries[ready->count++] = (struct ckpt_epoll_ready) {
+		.fd = fd,
+		.target_objref = target->objref,
+	};
 	return 0;
+}
+
+static int ckpt_epoll_freeze_atomic(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
+{
+	struct ckpt_epoll_snapshot *snap = obj->priv;
+	int err;
+
+	snap->ready->count = 0;
+	err = eventpoll_cr_walk_ready_locked(obj->file, ckpt_epoll_ready_item,
+					     snap);
+	snap->nready = snap->ready->count;
+	return err;
 }
 
 static int ckpt_epoll_write_items(struct ckpt_ctx *ctx, void *data)
@@ -285,7 +287,7 @@ static int ckpt_epoll_write_items(struct ckpt_ctx *ctx, void *data)
 	int err;
 
 	/* The ready list goes after every set's items. */
-	if (snap->ready) {
+	if (snap->nready) {
 		err = ckpt_defer(ctx, ckpt_epoll_write_ready, kvfree, snap->ready);
 		snap->ready = NULL;
 		if (err)
@@ -298,7 +300,8 @@ static int ckpt_epoll_write_items(struct ckpt_ctx *ctx, void *data)
 				 snap->items, snap->count, sizeof(*snap->items));
 }
 
-static int ckpt_epoll_collect(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
+/* In the freeze, with ep->mtx held: the items, and room for the ready list. */
+static int ckpt_epoll_freeze(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 {
 	struct ckpt_epoll_snapshot *snap;
 	int err;
@@ -310,10 +313,20 @@ static int ckpt_epoll_collect(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 		return -ENOMEM;
 	snap->ctx = ctx;
 	snap->epoll = obj;
-	ckpt_test_point(ctx, "epoll-collect", obj->file);
-	err = eventpoll_cr_walk_items(obj->file, ckpt_epoll_snapshot_item, snap);
-	if (!err)
-		err = ckpt_epoll_take_ready(ctx, snap);
+	err = eventpoll_cr_walk_items_locked(obj->file, ckpt_epoll_snapshot_item,
+					     snap);
+	if (!err && ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		err = -ENOMEM;
+	if (!err) {
+		snap->ready = kvmalloc(struct_size(snap->ready, entries, snap->count),
+				       GFP_KERNEL);
+		if (snap->ready) {
+			snap->ready->epoll_objref = obj->objref;
+			snap->ready->count = 0;
+		} else {
+			err = -ENOMEM;
+		}
+	}
 	if (err) {
 		ckpt_epoll_snapshot_free(snap);
 		return err;
@@ -521,7 +534,8 @@ const struct ckpt_file_ops ckpt_epoll_ops = {
 	.type = CKPT_FILE_EPOLL,
 	.name = "epoll",
 	.match = ckpt_epoll_match,
-	.collect = ckpt_epoll_collect,
+	.freeze = ckpt_epoll_freeze,
+	.freeze_atomic = ckpt_epoll_freeze_atomic,
 	.checkpoint = ckpt_epoll_checkpoint,
 	.restore = ckpt_epoll_restore,
 };

@@ -17,6 +17,14 @@ static bool ckpt_eventfd_match(struct file *file)
 	return !eventfd_cr_get(file, &count, &flags);
 }
 
+/* At the freeze's instant, under the eventfd's wait-queue lock. */
+static int ckpt_eventfd_freeze_atomic(struct ckpt_ctx *ctx,
+				      struct ckpt_obj *obj)
+{
+	obj->count = eventfd_cr_count_locked(obj->file);
+	return 0;
+}
+
 static int ckpt_eventfd_checkpoint(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 {
 	struct ckpt_file_eventfd spec = {};
@@ -24,10 +32,11 @@ static int ckpt_eventfd_checkpoint(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 	u64 count;
 	int err;
 
+	/* The counter now may be another: the image has the freeze's. */
 	err = eventfd_cr_get(obj->file, &count, &flags);
 	if (err)
 		return err;
-	spec.count = count;
+	spec.count = obj->count;
 	spec.efd_flags = flags;
 	return ckpt_write_file(ctx, obj, &spec, sizeof(spec), NULL, 0);
 }
@@ -65,6 +74,7 @@ const struct ckpt_file_ops ckpt_eventfd_ops = {
 	.type = CKPT_FILE_EVENTFD,
 	.name = "eventfd",
 	.match = ckpt_eventfd_match,
+	.freeze_atomic = ckpt_eventfd_freeze_atomic,
 	.checkpoint = ckpt_eventfd_checkpoint,
 	.restore = ckpt_eventfd_restore,
 };

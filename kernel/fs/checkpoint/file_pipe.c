@@ -33,61 +33,81 @@ static u32 ckpt_pipe_end(struct file *file)
 					    CKPT_PIPE_READ_END;
 }
 
-/* Copies the buffered bytes under pipe->mutex, without consuming them. */
-static int ckpt_write_pipe_data(struct ckpt_ctx *ctx,
-				struct pipe_inode_info *pipe, u32 capacity)
+/* A pipe as the freeze saw it: capacity and buffered bytes. */
+struct ckpt_pipe_frozen {
+	u32 capacity;
+	u32 nbytes;
+	u8 data[];
+};
+
+/*
+ * In the freeze, under pipe->mutex: copies the buffered bytes without
+ * consuming them, and the capacity F_GETPIPE_SZ would give.
+ */
+int ckpt_pipe_freeze(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 {
-	struct ckpt_rec_pipe rec = { .capacity = capacity };
+	struct pipe_inode_info *pipe = obj->ptr;
+	struct ckpt_pipe_frozen *frozen;
 	unsigned int slot;
-	int err = 0;
+	size_t nbytes = 0;
+	int err;
 
+	lockdep_assert_held(&pipe->mutex);
 	for (slot = pipe->tail; slot != pipe->head; slot++)
-		rec.nbytes += pipe_buf(pipe, slot)->len;
-	rec.objref = ckpt_obj_find(ctx, pipe)->objref;
-
-	err = ckpt_write_begin(ctx, CKPT_REC_PIPE,
-			       sizeof(rec) + ckpt_padded(rec.nbytes));
-	if (!err)
-		err = ckpt_write(ctx, &rec.objref, sizeof(rec) - sizeof(rec.h));
-	for (slot = pipe->tail; !err && slot != pipe->head; slot++) {
+		nbytes += pipe_buf(pipe, slot)->len;
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
+	frozen = kvmalloc(struct_size(frozen, data, nbytes), GFP_KERNEL);
+	if (!frozen)
+		return -ENOMEM;
+	frozen->capacity = pipe->max_usage * PAGE_SIZE;
+	frozen->nbytes = 0;
+	for (slot = pipe->tail; slot != pipe->head; slot++) {
 		struct pipe_buffer *buf = pipe_buf(pipe, slot);
 		void *addr;
 
 		err = pipe_buf_confirm(pipe, buf);
-		if (err)
-			break;
+		if (err) {
+			kvfree(frozen);
+			return err;
+		}
 		addr = kmap_local_page(buf->page);
-		err = ckpt_write(ctx, addr + buf->offset, buf->len);
+		memcpy(frozen->data + frozen->nbytes, addr + buf->offset, buf->len);
 		kunmap_local(addr);
+		frozen->nbytes += buf->len;
 	}
-	if (!err)
-		err = ckpt_write_zeros(ctx, ckpt_padded(rec.nbytes) - rec.nbytes);
-	return err ?: ckpt_write_end(ctx);
+	obj->frozen = frozen;
+	return 0;
 }
 
 int ckpt_checkpoint_pipe(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 {
-	struct pipe_inode_info *pipe = obj->ptr;
+	struct ckpt_pipe_frozen *frozen = obj->frozen;
 	struct ckpt_obj *end = xa_load(&ctx->objs, obj->objref + 1);
-	long capacity;
+	struct ckpt_rec_pipe rec = {
+		.objref = obj->objref,
+		.capacity = frozen->capacity,
+		.nbytes = frozen->nbytes,
+	};
 	int err;
 
 	/* The end that made this pipe an object comes right after it. */
-	capacity = pipe_fcntl(end->file, F_GETPIPE_SZ, 0);
-	if (capacity < 0)
-		return capacity;
 	if (ctx->image->f_inode == end->file->f_inode)
 		return -EINVAL;		/* the image would feed itself */
-	if (pipe_has_watch_queue(pipe) || end->file->f_flags & O_DIRECT) {
+	if (pipe_has_watch_queue(obj->ptr) || end->file->f_flags & O_DIRECT) {
 		pr_info_ratelimited("checkpoint: fd %d: notification or packet-mode pipe\n",
 				    end->first_fd);
 		return -EOPNOTSUPP;
 	}
-
-	pipe_lock(pipe);
-	err = ckpt_write_pipe_data(ctx, pipe, capacity);
-	pipe_unlock(pipe);
-	return err;
+	err = ckpt_write_begin(ctx, CKPT_REC_PIPE,
+			       sizeof(rec) + ckpt_padded(rec.nbytes));
+	if (!err)
+		err = ckpt_write(ctx, &rec.objref, sizeof(rec) - sizeof(rec.h));
+	if (!err)
+		err = ckpt_write(ctx, frozen->data, rec.nbytes);
+	if (!err)
+		err = ckpt_write_zeros(ctx, ckpt_padded(rec.nbytes) - rec.nbytes);
+	return err ?: ckpt_write_end(ctx);
 }
 
 static int ckpt_pipe_checkpoint(struct ckpt_ctx *ctx, struct ckpt_obj *obj)

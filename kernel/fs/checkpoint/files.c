@@ -206,7 +206,7 @@ int ckpt_write_file(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 		.file_type = obj->ops->type,
 		.f_flags = file->f_flags & VALID_OPEN_FLAGS,
 		.f_mode = ckpt_fmode(file),
-		.f_pos = file->f_pos,
+		.f_pos = obj->f_pos,
 	};
 	u32 len = sizeof(rec) + spec_len + tail_len;
 	int err;
@@ -305,22 +305,11 @@ static int ckpt_write_trailer(struct ckpt_ctx *ctx)
 
 int ckpt_checkpoint_files(struct ckpt_ctx *ctx)
 {
-	struct ckpt_obj *obj;
-	unsigned long objref;
 	int err;
 
 	err = ckpt_collect_fds(ctx);
-	if (err)
-		return err;
-	/* Objects added by collect get collected too: xa_for_each sees them. */
-	xa_for_each(&ctx->objs, objref, obj) {
-		if (obj->kind == CKPT_OBJ_FILE && obj->ops->collect) {
-			err = obj->ops->collect(ctx, obj);
-			if (err)
-				return err;
-		}
-	}
-	err = ckpt_epoll_order_watchers(ctx);
+	if (!err)
+		err = ckpt_freeze(ctx);
 	if (err)
 		return err;
 	if (!(ctx->flags & CHECKPOINT_SUBTREE)) {

@@ -57,6 +57,11 @@ struct ckpt_obj {
 	u32 nfds;			/* fd-table slots that name this object */
 	u32 nwatchers;			/* checkpoint: epoll items watching it */
 	int first_fd;			/* lowest such fd, for messages */
+	/* checkpoint: state read in the freeze (freeze.c) */
+	u8 depth;			/* epoll: sets of the image above it */
+	loff_t f_pos;			/* CKPT_OBJ_FILE */
+	u64 count;			/* eventfd counter */
+	void *frozen;			/* pipe: its bytes (kvfree'd with it) */
 	struct file *file;		/* CKPT_OBJ_FILE */
 	const struct ckpt_file_ops *ops; /* CKPT_OBJ_FILE */
 	void *priv;			/* file type's own; owned elsewhere */
@@ -187,16 +192,20 @@ void ckpt_drop_deferred(struct ckpt_ctx *ctx);
 /*
  * One per supported file type.  @match says whether a file is of this
  * type; @owner names an object that must precede the file in the image
- * (a pipe); @collect adds what the file references (epoll targets);
- * @checkpoint writes the FILE record; @restore reads the type-specific
- * part of one (the common part is given) and returns a new file.
+ * (a pipe); @freeze reads the file's state while the freeze holds every
+ * lock but its last, and may sleep; @freeze_atomic reads what changes
+ * under spinlocks, at the freeze's instant, and must not sleep (see
+ * freeze.c); @checkpoint writes the FILE record from what they read;
+ * @restore reads the type-specific part of one (the common part is given)
+ * and returns a new file.
  */
 struct ckpt_file_ops {
 	enum ckpt_file_type type;
 	const char *name;
 	bool (*match)(struct file *file);
 	void *(*owner)(struct file *file);
-	int (*collect)(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
+	int (*freeze)(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
+	int (*freeze_atomic)(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
 	int (*checkpoint)(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
 	struct file *(*restore)(struct ckpt_ctx *ctx,
 				const struct ckpt_rec_file *rec, u32 spec_len);
@@ -216,10 +225,14 @@ int ckpt_write_file(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 int ckpt_file_set_flags(struct file *file, u32 f_flags);
 int ckpt_read_spec(struct ckpt_ctx *ctx, void *spec, u32 size, u32 spec_len);
 
+/* freeze.c: every object's state at one instant */
+int ckpt_freeze(struct ckpt_ctx *ctx);
+
 /* file_epoll.c: wake order of items that share a target */
 int ckpt_epoll_order_watchers(struct ckpt_ctx *ctx);
 
-/* file_pipe.c: the pipe object record */
+/* file_pipe.c: the pipe object, copied in the freeze, then its record */
+int ckpt_pipe_freeze(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
 int ckpt_checkpoint_pipe(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
 int ckpt_restore_pipe(struct ckpt_ctx *ctx, const struct ckpt_hdr *h);
 

@@ -42,6 +42,7 @@ void ckpt_obj_free(struct ckpt_obj *obj)
 		fput(obj->ends[0]);
 	if (obj->ends[1])
 		fput(obj->ends[1]);
+	kvfree(obj->frozen);
 	kfree(obj);
 }
 

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The freeze: the one instant an image is of.
+ *
+ * Under CHECKPOINT_SUBTREE, tasks outside the checkpoint share its files
+ * and keep changing them: epoll_ctl(2) and epoll_wait(2) on its sets,
+ * read(2) and write(2) of its pipes, eventfds and regular files, close(2)
+ * of a pipe end.  A wakeup joins two pieces of state (a target's bytes or
+ * counter, and the ready lists of the items watching it), so reading them
+ * one after the other records a target that is ready with its item off
+ * every ready list: a lost wakeup after restart.
+ *
+ * So checkpoint reads all restorable state between locking and unlocking,
+ * once, every lock through which those tasks change it.  In this order,
+ * which is also the order they nest in elsewhere:
+ *
+ *  1. ckpt_freeze_mutex: one freeze at a time, and lockdep's nest lock
+ *     for the many locks of one class below;
+ *  2. every regular file's f_pos_lock (read(2), write(2), lseek(2) of a
+ *     shared file description move f_pos under it);
+ *  3. epnested_mutex, so no set gets nested anew, then every set's
+ *     ep->mtx, outer sets first (epoll_ctl(2), epoll_wait(2));
+ *  4. every pipe's mutex, lowest address first as pipe_double_lock()
+ *     does (read, write, close of an end; fs/pipe.c wakes a polled
+ *     pipe's epoll items before it drops the mutex);
+ *  5. with interrupts off, every eventfd's wait-queue lock, under which
+ *     eventfd changes its counter and wakes its epoll items.
+ *
+ * State read after step 4 cannot change until the unlock; state read in
+ * step 5 cannot change while step 5 lasts; readiness changes only through
+ * these locks.  So the image is the state at step 5, and every concurrent
+ * operation lands wholly before or wholly after it.  What is read in 5
+ * (eventfd counters, ready lists) is copied into memory allocated before,
+ * as nothing may sleep there.
+ */
+#include <linux/eventfd.h>
+#include <linux/fs.h>
+#include <linux/uaccess.h>
+#include <linux/eventpoll.h>
+#include <linux/irqflags.h>
+#include <linux/mutex.h>
+#include <linux/pipe_fs_i.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#include "internal.h"
+
+/* Nesting of sets in one image is bounded by epoll's EP_MAX_NESTS (4). */
+#define CKPT_MAX_DEPTH	8
+
+static DEFINE_MUTEX(ckpt_freeze_mutex);
+
+/* The objects each step locks, in locking order. */
+struct ckpt_freeze {
+	struct ckpt_obj **regular, **sets, **pipes, **eventfds;
+	u32 nregular, nsets, npipes, neventfds;
+	u32 sets_locked, pipes_locked;
+};
+
+static int ckpt_freeze_arrays(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
+{
+	struct ckpt_obj *obj;
+	unsigned long objref;
+	u32 n = ctx->nobjects;
+
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
+	fz->regular = kvcalloc(4 * (size_t)n, sizeof(*fz->regular), GFP_KERNEL);
+	if (!fz->regular)
+		return -ENOMEM;
+	fz->sets = fz->regular + n;
+	fz->pipes = fz->sets + n;
+	fz->eventfds = fz->pipes + n;
+	xa_for_each(&ctx->objs, objref, obj) {
+		if (obj->kind == CKPT_OBJ_PIPE)
+			fz->pipes[fz->npipes++] = obj;
+		else if (obj->ops == &ckpt_regular_ops)
+			fz->regular[fz->nregular++] = obj;
+		else if (obj->ops == &ckpt_epoll_ops)
+			fz->sets[fz->nsets++] = obj;
+		else if (obj->ops == &ckpt_eventfd_ops)
+			fz->eventfds[fz->neventfds++] = obj;
+	}
+	return 0;
+}
+
+struct ckpt_depth_walk {
+	struct ckpt_ctx *ctx;
+	struct ckpt_obj *set;
+	bool changed;
+};
+
+/* Under the set's f_lock: an item of @epfile watches the set. */
+static int ckpt_freeze_parent(void *arg, struct file *epfile, int fd)
+{
+	struct ckpt_depth_walk *walk = arg;
+	struct ckpt_obj *parent = ckpt_obj_find(walk->ctx, epfile);
+
+	if (parent && parent->kind == CKPT_OBJ_FILE &&
+	    parent->depth + 1 > walk->set->depth) {
+		walk->set->depth = parent->depth + 1;
+		walk->changed = true;
+	}
+	return 0;
+}
+
+static int ckpt_depth_cmp(const void *a, const void *b)
+{
+	const struct ckpt_obj *x = *(const struct ckpt_obj **)a;
+	const struct ckpt_obj *y = *(const struct ckpt_obj **)b;
+
+	if (x->depth != y->depth)
+		return x->depth < y->depth ? -1 : 1;
+	return x->objref < y->objref ? -1 : x->objref > y->objref;
+}
+
+/*
+ * Sorts the sets outer first: a set's depth is one more than that of the
+ * deepest set of the image that watches it.  epnested_mutex is held, so no
+ * new nesting appears meanwhile.
+ */
+static int ckpt_freeze_order_sets(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
+{
+	struct ckpt_depth_walk walk = { .ctx = ctx };
+	int pass = 0;
+	u32 i;
+
+	do {
+		walk.changed = false;
+		for (i = 0; i < fz->nsets; i++) {
+			walk.set = fz->sets[i];
+			eventpoll_cr_walk_watchers(walk.set->file,
+						   ckpt_freeze_parent, &walk);
+		}
+	} while (walk.changed && ++pass < CKPT_MAX_DEPTH);
+	/* epoll refuses loops and deeper nesting: cannot happen. */
+	if (WARN_ON_ONCE(walk.changed))
+		return -ELOOP;
+	sort(fz->sets, fz->nsets, sizeof(*fz->sets), ckpt_depth_cmp, NULL);
+	return 0;
+}
+
+static int ckpt_pipe_addr_cmp(const void *a, const void *b)
+{
+	const struct ckpt_obj *x = *(const struct ckpt_obj **)a;
+	const struct ckpt_obj *y = *(const struct ckpt_obj **)b;
+
+	return x->ptr < y->ptr ? -1 : x->ptr > y->ptr;
+}
+
+static void ckpt_freeze_unlock(struct ckpt_freeze *fz)
+{
+	u32 i;
+
+	for (i = fz->pipes_locked; i--; ) {
+		struct pipe_inode_info *pipe = fz->pipes[i]->ptr;
+
+		mutex_unlock(&pipe->mutex);
+	}
+	for (i = fz->sets_locked; i--; )
+		eventpoll_cr_unlock_set(fz->sets[i]->file);
+	eventpoll_cr_unlock_topology();
+	for (i = fz->nregular; i--; )
+		mutex_unlock(&fz->regular[i]->file->f_pos_lock);
+}
+
+/* Steps 2-4 of the comment at the top. */
+static int ckpt_freeze_lock(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
+{
+	u32 i;
+	int err;
+
+	lockdep_assert_held(&ckpt_freeze_mutex);
+	for (i = 0; i < fz->nregular; i++)
+		mutex_lock_nest_lock(&fz->regular[i]->file->f_pos_lock,
+				     &ckpt_freeze_mutex);
+	eventpoll_cr_lock_topology();
+	err = ckpt_freeze_order_sets(ctx, fz);
+	for (i = 0; !err && i < fz->nsets; i++) {
+		err = eventpoll_cr_lock_set(fz->sets[i]->file);
+		if (!err)
+			fz->sets_locked++;
+	}
+	if (err)
+		return err;
+	sort(fz->pipes, fz->npipes, sizeof(*fz->pipes), ckpt_pipe_addr_cmp,
+	     NULL);
+	for (; fz->pipes_locked < fz->npipes; fz->pipes_locked++) {
+		struct pipe_inode_info *pipe = fz->pipes[fz->pipes_locked]->ptr;
+
+		mutex_lock_nest_lock(&pipe->mutex, &ckpt_freeze_mutex);
+	}
+	return 0;
+}
+
+/* Step 5: the instant.  Nothing here sleeps or allocates. */
+static int ckpt_freeze_instant(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
+{
+	int err = 0;
+	u32 i;
+
+	local_irq_disable();
+	for (i = 0; i < fz->neventfds; i++)
+		eventfd_cr_lock(fz->eventfds[i]->file, &ckpt_freeze_mutex);
+	for (i = 0; !err && i < fz->neventfds; i++)
+		err = fz->eventfds[i]->ops->freeze_atomic(ctx, fz->eventfds[i]);
+	for (i = 0; !err && i < fz->nsets; i++)
+		err = fz->sets[i]->ops->freeze_atomic(ctx, fz->sets[i]);
+	for (i = fz->neventfds; i--; )
+		eventfd_cr_unlock(fz->eventfds[i]->file);
+	local_irq_enable();
+	return err;
+}
+
+/* With everything locked: what may sleep, then the instant. */
+static int ckpt_freeze_read(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
+{
+	struct ckpt_obj *obj;
+	unsigned long objref;
+	int err = 0;
+	u32 i;
+
+	for (i = 0; !err && i < fz->npipes; i++)
+		err = ckpt_pipe_freeze(ctx, fz->pipes[i]);
+	/* In objref order: the order of the deferred records they queue. */
+	xa_for_each(&ctx->objs, objref, obj) {
+		if (err || obj->kind != CKPT_OBJ_FILE)
+			continue;
+		obj->f_pos = obj->file->f_pos;
+		if (obj->ops->freeze)
+			err = obj->ops->freeze(ctx, obj);
+	}
+	if (!err)
+		err = ckpt_epoll_order_watchers(ctx);
+	if (!err)
+		ckpt_test_point(ctx, "freeze-instant", NULL);
+	return err ?: ckpt_freeze_instant(ctx, fz);
+}
+
+/**
+ * ckpt_freeze - read the state of every object of @ctx at one instant
+ * @ctx: a checkpoint whose fd table has been collected
+ *
+ * Return: 0, or a negative errno with nothing left locked.
+ */
+int ckpt_freeze(struct ckpt_ctx *ctx)
+{
+	struct ckpt_freeze fz = {};
+	int err;
+	u32 i;
+
+	might_sleep();
+	err = ckpt_freeze_arrays(ctx, &fz);
+	if (err)
+		return err;
+	for (i = 0; i < fz.nsets; i++)
+		ckpt_test_point(ctx, "epoll-collect", fz.sets[i]->file);
+
+	mutex_lock(&ckpt_freeze_mutex);
+	err = ckpt_freeze_lock(ctx, &fz);
+	if (!err)
+		err = ckpt_freeze_read(ctx, &fz);
+	ckpt_freeze_unlock(&fz);
+	mutex_unlock(&ckpt_freeze_mutex);
+	kvfree(fz.regular);
+	return err;
+}
