@@ -318,6 +318,7 @@ int ckpt_checkpoint_files(struct ckpt_ctx *ctx)
 			return err;
 	}
 
+	ckpt_test_point(ctx, "write-objects", NULL);
 	err = ckpt_write_header(ctx);
 	if (!err)
 		err = ckpt_write_objects(ctx);
