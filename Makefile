@@ -18,7 +18,7 @@ HARNESS_PROGS += bench
 HARNESS_LDLIBS_bench := harness/cr-util.c harness/bench-layout.c harness/bench-out.c \
 	harness/bench-userspace.c harness/bench-floor.c harness/bench-mem.c harness/bench-restorer.c
 
-.PHONY: help deps kernel kunit check coverage clean distclean harness scenarios shrink soak bench
+.PHONY: help deps kernel kunit check coverage clean distclean harness scenarios shrink soak sweep bench
 
 help:
 	@sed -n 's/^## \([a-z-]*: \)/  \1/p' $(MAKEFILE_LIST)
@@ -77,12 +77,19 @@ shrink: build/harness/scenario-run
 	@test -n "$(FILE)" || { echo "make shrink: FILE=path/to/failing.scn is required" >&2; exit 2; }
 	@python3 scenarios/shrink.py $(if $(EVERY_STEP),--every-step) $(FILE)
 
-## soak: 1,000,000 image-fuzz mutations (sanitize kernel), then 100,000 generated scenarios (SEED=n; COUNT=m scenarios)
+## soak: 1,000,000 image-fuzz mutations (sanitize kernel), 100,000 generated scenarios (SEED=n; COUNT=m), then the interleaving sweep of 300 (SWEEP=m)
 soak: deps build/harness/scenario-run build/harness/image-fuzz
 	@scripts/kernel-build sanitize
+	@scripts/kernel-build preempt
 	@rc=0; FUZZ_SEED=$(SEED) scripts/image-fuzz 1000000 || rc=1; \
 	SEED=$(SEED) scripts/scenarios soak $(if $(filter command line,$(origin COUNT)),$(COUNT),100000) || rc=1; \
+	scripts/scenarios sweep $(SEED) $(or $(SWEEP),300) >/dev/null || rc=1; \
 	exit $$rc
+
+## sweep: every interleaving point of the concurrent corpus and COUNT generated concurrent scenarios (preempt kernel; SEED=n)
+sweep: deps build/harness/scenario-run
+	@scripts/kernel-build preempt
+	@scripts/scenarios sweep $(SEED) $(if $(filter command line,$(origin COUNT)),$(COUNT),12)
 
 ## clean: remove build products, keep the extracted source
 clean:

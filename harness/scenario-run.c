@@ -529,7 +529,8 @@ static bool settle_helper(struct ctx *c, struct original *o)
 		     run_original(c, j, HELPER_PREFIX, 0, &pre[j]) &&
 		     original_keep_trace(c, &pre[j]);
 	for (; ok; at++) {
-		bool gated = sweep || replay_at > 0;
+		/* Nothing to interleave when the lead is every op. */
+		bool gated = (sweep || replay_at > 0) && lead < nhops;
 		int j;
 
 		original_free(c, o);
@@ -553,7 +554,7 @@ static bool settle_helper(struct ctx *c, struct original *o)
 		if (!gated || replay_at > 0 || at >= (int)o->points)
 			break;
 	}
-	if (sweep || replay_at > 0) {
+	if ((sweep || replay_at > 0) && lead < nhops) {
 		char list[256] = "";
 		size_t n = 0;
 

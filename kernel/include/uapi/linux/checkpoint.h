@@ -23,6 +23,18 @@
  * Objrefs are 1, 2, 3... in the order objects are first seen while
  * walking the fd table in ascending fd order, so the same state always
  * gives the same image.
+ *
+ * Concurrency (CHECKPOINT_SUBTREE): an image is the checkpointed state at
+ * one instant of the call.  Every set's items and ready list (membership
+ * and order, edge-triggered and one-shot state), every eventfd's counter,
+ * every pipe's bytes and capacity and every file position are recorded
+ * as they all were at that instant, nested sets included (an inner set's
+ * readiness as its outer sets saw it).  Every concurrent operation of a
+ * task outside the image (epoll_ctl(), epoll_wait() on a shared set,
+ * read(), write() or drain of a shared target, close() of a pipe end)
+ * falls wholly before or wholly after that instant.  Restart restores
+ * exactly that ready list: it neither drops readiness the instant had
+ * nor adds any it lacked, so a consumed edge does not fire again.
  */
 #ifndef _UAPI_LINUX_CHECKPOINT_H
 #define _UAPI_LINUX_CHECKPOINT_H
