@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 HARNESS_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -static -Ikernel/include/uapi
 HARNESS_PROGS := uml-init fpu-stress exit-status cr-test epoll-cr-test scenario-run unpriv-test \
-	image-fuzz provoke fail-nth-sweep notify-stress
+	image-fuzz provoke fail-nth-sweep notify-stress restart-race
 # Extra sources a harness program links, by program name.
 HARNESS_LDLIBS_cr-test := harness/cr-util.c
 HARNESS_LDLIBS_epoll-cr-test := harness/cr-util.c harness/cr-trace.c
@@ -12,6 +12,7 @@ HARNESS_LDLIBS_scenario-run := harness/cr-util.c harness/scn-parse.c harness/scn
 HARNESS_LDLIBS_unpriv-test := harness/cr-util.c
 HARNESS_LDLIBS_image-fuzz := harness/cr-util.c harness/image-mutate.c
 HARNESS_LDLIBS_notify-stress := harness/cr-util.c
+HARNESS_LDLIBS_restart-race := harness/cr-util.c
 HARNESS_LDLIBS_fail-nth-sweep := harness/cr-util.c harness/fd-snap.c harness/scn-parse.c \
 	harness/scn-exec.c harness/fail-nth.c harness/fail-nth-checkpoint.c harness/fail-nth-restart.c
 # The benchmark (make bench); built with the others so it cannot rot.
@@ -44,6 +45,7 @@ build/harness/scenario-run: $(HARNESS_LDLIBS_scenario-run)
 build/harness/unpriv-test: harness/cr-util.c
 build/harness/image-fuzz: harness/cr-util.c harness/image-mutate.c
 build/harness/notify-stress: harness/cr-util.c
+build/harness/restart-race: harness/cr-util.c
 build/harness/fail-nth-sweep: $(HARNESS_LDLIBS_fail-nth-sweep)
 build/harness/bench: $(HARNESS_LDLIBS_bench)
 
