@@ -79,9 +79,12 @@ static void interleave_hook(struct ckpt_ctx *ctx, const char *point, void *arg)
 		return;
 	}
 	wait_for_completion(&il->started);
-	/* Until it is done or asleep on a lock the checkpoint holds. */
+	/*
+	 * Until it is done or asleep on a lock the checkpoint holds; the
+	 * condition orders the two threads, the tick only lets it run.
+	 */
 	while (!completion_done(&il->done) && task_is_running(il->task))
-		yield();
+		schedule_timeout_uninterruptible(1);
 	il->done_at_point = completion_done(&il->done);
 }
 /* The (fd, events) of the image's items, in image order. */
