@@ -41,7 +41,9 @@ class Generator(unittest.TestCase):
 
     def test_categories_have_their_features(self) -> None:
         self.assertIn("expect -ELOOP", generate("nested", 1, 0))
-        self.assertIn("hctl ", generate("concurrent", 1, 0))
+        concurrent = "".join(generate("concurrent", 1, i) for i in range(20))
+        for op in ("hctl ", "hwrite ", "hread ", "hwait ", "hclose "):
+            self.assertIn(op, concurrent)
         self.assertIn("fill ", generate("large", 1, 0, 10000))
 
 

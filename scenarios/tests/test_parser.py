@@ -46,6 +46,22 @@ class Parser(unittest.TestCase):
         self.bad("seed 1\nseed 2\n", 2, "twice")
         self.bad("epoll e\neventfd a\nhctl add e a in 1\ncheckpoint 2\n", 4, "lead")
 
+    def test_outside_ops_resolve_at_their_checkpoint(self) -> None:
+        # 'a' is fd 4 when queued and fd 7 at the checkpoint.
+        s = parse_text("epoll ep\neventfd a\nhwrite a 1\nhread a 8\nhwait ep 4\nhclose a\n"
+                       "hctl add ep a in 1\ndup2 a a2 9\nclose a\ndup2 a2 a 7\ncheckpoint 1\n")
+        self.assertEqual([op.fds for op in s.ops[2:6]], [{"fd": 7}, {"fd": 7}, {"fd": 3}, {"fd": 7}])
+        self.assertEqual(s.ops[6].fds, {"ep": 3, "t": 7})
+        # hclose closes the outside task's copy only.
+        self.assertEqual(s.names, {"ep": 3, "a2": 9, "a": 7})
+        self.bad("eventfd a\nhwrite a 1\nclose a\ncheckpoint\n", 4, "'a' is not open")
+
+    def test_outside_ops_have_no_result(self) -> None:
+        self.bad("eventfd a\nhwrite a 1 record\ncheckpoint\n", 2, "no result")
+        self.bad("epoll ep\nhwait ep 4 expect\ncheckpoint\n", 2, "no result")
+        self.bad("epoll ep\nhwait ep\ncheckpoint\n", 2, "usage")
+        self.bad("eventfd a\nhclose a\n", 2, "no checkpoint")
+
     def test_events(self) -> None:
         s = parse_text("epoll ep\neventfd a\nctl add ep a in|et|oneshot 0x10\n")
         self.assertEqual(s.ops[2].args[3], "in|et|oneshot")

@@ -157,7 +157,8 @@ static int ckpt_il_arm(enum ckpt_mode mode, unsigned int at)
 	}
 	static_branch_enable(&ckpt_interleave_armed);
 	spin_lock_irq(&il.wq.lock);
-	if (il.caller && il.caller != current) {
+	/* An arm whose call never came (its task died) is simply replaced. */
+	if (il.in_call) {
 		spin_unlock_irq(&il.wq.lock);
 		return -EBUSY;
 	}
