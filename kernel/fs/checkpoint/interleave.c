@@ -223,10 +223,8 @@ static const struct file_operations ckpt_il_fops = {
 
 static int __init ckpt_interleave_init(void)
 {
-	struct dentry *dir = debugfs_lookup("checkpoint", NULL);
+	struct dentry *dir = debugfs_create_dir("checkpoint", NULL);
 
-	if (!dir)
-		dir = debugfs_create_dir("checkpoint", NULL);
 	debugfs_create_file("interleave", 0600, dir, NULL, &ckpt_il_fops);
 	return 0;
 }
