@@ -232,8 +232,6 @@ static int ckpt_freeze_read(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 	}
 	if (!err)
 		err = ckpt_epoll_order_watchers(ctx);
-	if (!err)
-		ckpt_test_point(ctx, "freeze-instant", NULL);
 	return err ?: ckpt_freeze_instant(ctx, fz);
 }
 
