@@ -44,11 +44,6 @@ struct image_view {
 
 static int first_watched;
 
-static int watched_index_of_fd(int fd)
-{
-	return fd >= first_watched && fd < first_watched + WATCHED ? fd - first_watched : -1;
-}
-
 /* Fills v from the image: which objref each watched fd names, and so on. */
 static bool image_view(const unsigned char *buf, size_t len, struct image_view *v)
 {
@@ -57,22 +52,12 @@ static bool image_view(const unsigned char *buf, size_t len, struct image_view *
 	memset(v, 0, sizeof(*v));
 	if (!image_walk(buf, len, NULL))
 		return false;
-	for (size_t pos = 0; pos < len; pos += h.len) {
-		memcpy(&h, buf + pos, sizeof(h));
-		if (h.type == CKPT_REC_FD) {
-			struct ckpt_rec_fd r;
-			struct ckpt_fd_entry e;
+	for (int w = 0; w < WATCHED; w++) {
+		struct ckpt_fd_entry e;
 
-			memcpy(&r, buf + pos, sizeof(r));
-			for (uint32_t i = 0; i < r.count; i++) {
-				int w;
-
-				memcpy(&e, buf + pos + sizeof(r) + i * sizeof(e), sizeof(e));
-				w = watched_index_of_fd(e.fd);
-				if (w >= 0)
-					v->fd_objref[w] = e.objref;
-			}
-		}
+		if (!image_find_fd(buf, len, first_watched + w, &e))
+			return expect(false, "image: no fd %d", first_watched + w);
+		v->fd_objref[w] = e.objref;
 	}
 	for (size_t pos = 0; pos < len; pos += h.len) {
 		memcpy(&h, buf + pos, sizeof(h));
