@@ -87,7 +87,7 @@ soak: deps build/harness/scenario-run build/harness/image-fuzz
 	@scripts/kernel-build preempt
 	@rc=0; FUZZ_SEED=$(SEED) scripts/image-fuzz 1000000 || rc=1; \
 	SEED=$(SEED) scripts/scenarios soak $(if $(filter command line,$(origin COUNT)),$(COUNT),100000) || rc=1; \
-	scripts/scenarios sweep $(SEED) $(or $(SWEEP),300) >/dev/null || rc=1; \
+	scripts/scenarios sweep $(SEED) $(or $(SWEEP),300) || rc=1; \
 	exit $$rc
 
 ## sweep: every interleaving point of the concurrent corpus and COUNT generated concurrent scenarios (preempt kernel; SEED=n)
