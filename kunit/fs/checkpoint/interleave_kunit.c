@@ -87,6 +87,7 @@ static void interleave_hook(struct ckpt_ctx *ctx, const char *point, void *arg)
 		schedule_timeout_uninterruptible(1);
 	il->done_at_point = completion_done(&il->done);
 }
+
 /* The (fd, events) of the image's items, in image order. */
 static int image_items(struct kunit *test, int *fds, u32 *events, int max)
 {
