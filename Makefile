@@ -4,14 +4,14 @@ SHELL := /bin/bash
 
 HARNESS_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -static -Ikernel/include/uapi
 HARNESS_PROGS := uml-init fpu-stress exit-status cr-test epoll-cr-test scenario-run unpriv-test \
-	image-fuzz provoke fail-nth-sweep notify-stress restart-race
+	image-fuzz provoke fail-nth-sweep race-stress restart-race
 # Extra sources a harness program links, by program name.
 HARNESS_LDLIBS_cr-test := harness/cr-util.c
 HARNESS_LDLIBS_epoll-cr-test := harness/cr-util.c harness/cr-trace.c
 HARNESS_LDLIBS_scenario-run := harness/cr-util.c harness/scn-parse.c harness/scn-exec.c harness/scn-dot.c
 HARNESS_LDLIBS_unpriv-test := harness/cr-util.c
 HARNESS_LDLIBS_image-fuzz := harness/cr-util.c harness/image-mutate.c
-HARNESS_LDLIBS_notify-stress := harness/cr-util.c
+HARNESS_LDLIBS_race-stress := harness/cr-util.c
 HARNESS_LDLIBS_restart-race := harness/cr-util.c
 HARNESS_LDLIBS_fail-nth-sweep := harness/cr-util.c harness/fd-snap.c harness/scn-parse.c \
 	harness/scn-exec.c harness/fail-nth.c harness/fail-nth-checkpoint.c harness/fail-nth-restart.c
@@ -20,7 +20,7 @@ HARNESS_PROGS += bench
 HARNESS_LDLIBS_bench := harness/cr-util.c harness/bench-layout.c harness/bench-out.c \
 	harness/bench-userspace.c harness/bench-floor.c harness/bench-mem.c harness/bench-restorer.c
 
-.PHONY: help deps kernel kunit check coverage clean distclean harness scenarios shrink soak sweep bench
+.PHONY: help deps kernel kunit check smp-check coverage clean distclean harness scenarios shrink soak sweep bench
 
 help:
 	@sed -n 's/^## \([a-z-]*: \)/  \1/p' $(MAKEFILE_LIST)
@@ -44,13 +44,18 @@ build/harness/epoll-cr-test: harness/cr-util.c harness/cr-trace.c
 build/harness/scenario-run: $(HARNESS_LDLIBS_scenario-run)
 build/harness/unpriv-test: harness/cr-util.c
 build/harness/image-fuzz: harness/cr-util.c harness/image-mutate.c
-build/harness/notify-stress: harness/cr-util.c
+build/harness/race-stress: harness/cr-util.c
 build/harness/restart-race: harness/cr-util.c
 build/harness/fail-nth-sweep: $(HARNESS_LDLIBS_fail-nth-sweep)
 build/harness/bench: $(HARNESS_LDLIBS_bench)
 
 build/harness/:
 	@mkdir -p $@
+
+# harness/qemu-run packs its initramfs with the kernel tree's own tool.
+build/harness/gen_init_cpio: | build/harness/
+	@test -f build/src/linux/usr/gen_init_cpio.c || { echo "no kernel source; fix: make kernel" >&2; exit 1; }
+	$(CC) -O2 -o $@ build/src/linux/usr/gen_init_cpio.c
 
 ## kunit: run our KUnit suites in UML through kunit.py (JSON in build/kunit/)
 kunit: kernel
@@ -59,6 +64,10 @@ kunit: kernel
 ## check: build everything needed and run the whole correctness suite
 check: deps
 	@scripts/check
+
+## smp-check: the SMP proving ground: x86_64 kernel, 4 CPUs under QEMU, KCSAN and lockdep (build/smp-check/)
+smp-check: deps
+	@scripts/smp-check
 
 ## coverage: gcov kernel, KUnit + scenarios + programs, lcov report and the coverage/thresholds gate (build/coverage/)
 coverage: deps
@@ -97,8 +106,8 @@ sweep: deps build/harness/scenario-run
 
 ## clean: remove build products, keep the extracted source
 clean:
-	rm -rf build/kernel* build/harness build/kunit build/logs build/check build/bench build/scenarios \
-		build/coverage
+	rm -rf build/kernel* build/harness build/kunit* build/logs build/check build/smp-check build/bench \
+		build/scenarios build/coverage
 
 ## distclean: remove build/ entirely, extracted source included
 distclean:

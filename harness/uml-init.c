@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * uml-init: pid 1 inside UML for harness/uml-run.
+ * uml-init: pid 1 inside UML for harness/uml-run, and inside the QEMU
+ * guest for harness/qemu-run (UML_RUN_VM=qemu in its environment).
  *
  * Mounts the pseudo filesystems a test program expects, runs the program
  * given on the kernel command line with its stdout and stderr on the
- * consoles uml-run wires to the host, reaps every process, and powers off
- * with the program's exit status in /proc/exitcode.  Init must never exit
- * (the kernel panics and no coverage data is written), so every path ends
- * in power_off().
+ * consoles the launcher wires to the host (UML's tty1 and tty2, the
+ * guest's ttyS1 and ttyS2), reaps every process, and powers off with the
+ * program's exit status: in UML through /proc/exitcode; in the guest, which
+ * has no ACPI to power off with, as the kernel-log line "uml-init: exit
+ * status N" before a reboot that ends QEMU (-no-reboot).  Init must never
+ * exit (the kernel panics and no coverage data is written), so every path
+ * ends in power_off().
  *
  * With UML_RUN_KMEMLEAK=1 in its environment (uml-run --kmemleak), init
  * forgets the leaks kmemleak suspects before the program runs, scans again
@@ -47,6 +51,9 @@
  */
 #define KMEMLEAK_MIN_AGE_S 6
 
+/* Set from UML_RUN_VM before anything else runs. */
+static bool in_qemu;
+
 static void mount_or_warn(const char *type, const char *target)
 {
 	mkdir(target, 0755);
@@ -74,8 +81,8 @@ static int open_console(const char *path)
 
 static void wire_stdio(void)
 {
-	int out = open_console("/dev/tty1");
-	int err = open_console("/dev/tty2");
+	int out = open_console(in_qemu ? "/dev/ttyS1" : "/dev/tty1");
+	int err = open_console(in_qemu ? "/dev/ttyS2" : "/dev/tty2");
 	int in = open("/dev/null", O_RDONLY);
 
 	if (in >= 0)
@@ -85,12 +92,37 @@ static void wire_stdio(void)
 		dup2(out, 1);
 	if (err >= 0)
 		dup2(err, 2);
+	/* The program starts with fds 0-2 only. */
+	close_range(3, ~0U, 0);
+}
+
+/* The status line, after everything the program wrote has left the ports. */
+static void report_status_qemu(int status)
+{
+	char line[64];
+	int kmsg = open("/dev/kmsg", O_WRONLY);
+
+	tcdrain(1);
+	tcdrain(2);
+	snprintf(line, sizeof(line), "uml-init: exit status %d\n", status);
+	if (kmsg < 0 || write(kmsg, line, strlen(line)) < 0)
+		fprintf(stderr, "uml-init: /dev/kmsg: %s\n", strerror(errno));
+	if (kmsg >= 0)
+		close(kmsg);
 }
 
 static void power_off(int status)
 {
-	FILE *f = fopen("/proc/exitcode", "w");
+	FILE *f;
 
+	if (in_qemu) {
+		report_status_qemu(status);
+		sync();
+		reboot(RB_AUTOBOOT);
+		for (;;)
+			pause();
+	}
+	f = fopen("/proc/exitcode", "w");
 	if (f) {
 		fprintf(f, "%d\n", status);
 		fclose(f);
@@ -188,9 +220,11 @@ int main(int argc, char **argv)
 	bool kmemleak = leakcheck && (!strcmp(leakcheck, "1") ||
 				      !strcmp(leakcheck, "boot"));
 	bool forget_boot = kmemleak && !strcmp(leakcheck, "1");
+	const char *vm = getenv("UML_RUN_VM");
 	pid_t prog, pid;
 	int wstatus, status;
 
+	in_qemu = vm && !strcmp(vm, "qemu");
 	mount_or_warn("proc", "/proc");
 	mount_or_warn("sysfs", "/sys");
 	mount_or_warn("devtmpfs", "/dev");
@@ -211,6 +245,7 @@ int main(int argc, char **argv)
 	}
 	unsetenv("UML_RUN_CWD");
 	unsetenv("UML_RUN_KMEMLEAK");
+	unsetenv("UML_RUN_VM");
 	if (forget_boot && !kmemleak_forget_boot())
 		power_off(STATUS_SETUP_FAILED);
 

@@ -46,6 +46,19 @@ KASAN = """\
 [    1.1] unrelated line after the report
 """
 
+KCSAN = """\
+[    4.0] ==================================================================
+[    4.0] BUG: KCSAN: data-race in ep_poll_callback / ckpt_freeze
+[    4.0]
+[    4.0] write to 0xffff888003c1a0e8 of 8 bytes by task 71 on cpu 2:
+[    4.0]  ep_poll_callback+0x1a2/0x3f0
+[    4.0]
+[    4.0] read to 0xffff888003c1a0e8 of 8 bytes by task 70 on cpu 0:
+[    4.0]  ckpt_freeze+0x3c/0x210
+[    4.0] ==================================================================
+[    4.1] unrelated line after the report
+"""
+
 WARN = """\
 [    2.0] ------------[ cut here ]------------
 [    2.0] WARNING: CPU: 0 PID: 7 at fs/checkpoint/files.c:100 ckpt_restart_files+0x1/0x2
@@ -98,6 +111,12 @@ class ScanLines(unittest.TestCase):
         self.assertEqual([r.kind for r in reports], ["KASAN"])
         self.assertEqual(len(reports[0].lines), 3)
         self.assertIn("slab-use-after-free", reports[0].headline)
+
+    def test_kcsan_report_is_one_report_to_its_closing_rule(self) -> None:
+        reports = scan.scan_lines((CLEAN + KCSAN).splitlines(True), "log")
+        self.assertEqual([r.kind for r in reports], ["KCSAN"])
+        self.assertEqual(len(reports[0].lines), 8)
+        self.assertIn("ep_poll_callback / ckpt_freeze", reports[0].headline)
 
     def test_cut_here_and_warning_are_one_warn(self) -> None:
         reports = scan.scan_lines(WARN.splitlines(True), "log")

@@ -199,6 +199,8 @@ static int ckpt_freeze_instant(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 	int err = 0;
 	u32 i;
 
+	/* Once for every eventfd lock: see eventfd_cr_lock(). */
+	preempt_disable();
 	local_irq_disable();
 	for (i = 0; i < fz->neventfds; i++)
 		eventfd_cr_lock(fz->eventfds[i]->file, &ckpt_freeze_mutex);
@@ -209,6 +211,7 @@ static int ckpt_freeze_instant(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 	for (i = fz->neventfds; i--; )
 		eventfd_cr_unlock(fz->eventfds[i]->file);
 	local_irq_enable();
+	preempt_enable();
 	return err;
 }
 

@@ -3,6 +3,7 @@
  * Fixtures shared by the checkpoint/restart KUnit suites: see cr_kunit.h.
  */
 #include <linux/anon_inodes.h>
+#include <linux/delay.h>
 #include <linux/eventfd.h>
 #include <linux/fdtable.h>
 #include <linux/file.h>
@@ -161,9 +162,54 @@ bool cr_cloexec(int fd)
 	return cloexec;
 }
 
-s64 cr_user_watches(void)
+/*
+ * A case is a kthread, so its last fput() of a file queues the file on the
+ * delayed_fput list, and the epoll items the file holds go with its
+ * release.  flush_delayed_fput() releases what is on the list now, but on
+ * SMP the delayed_fput worker may have taken part of the list a moment
+ * earlier and still be releasing those files on another CPU (measured
+ * under QEMU: a failed restart's 185 items still counted).  So the counter
+ * is read once that work is over: when it reaches what the caller expects,
+ * or for a baseline when it has not moved for CR_SETTLE_QUIET_MS; either
+ * way for at most CR_SETTLE_MAX_MS.
+ */
+#define CR_SETTLE_STEP_MS	10
+#define CR_SETTLE_QUIET_MS	100
+#define CR_SETTLE_MAX_MS	5000
+
+static s64 cr_user_watches_now(void)
 {
 	return percpu_counter_sum(&current_user()->epoll_watches);
+}
+
+s64 cr_user_watches(void)
+{
+	s64 last, now;
+	unsigned int quiet = 0, waited;
+
+	flush_delayed_fput();
+	last = cr_user_watches_now();
+	for (waited = 0; waited < CR_SETTLE_MAX_MS &&
+	     quiet < CR_SETTLE_QUIET_MS; waited += CR_SETTLE_STEP_MS) {
+		msleep(CR_SETTLE_STEP_MS);
+		now = cr_user_watches_now();
+		quiet = now == last ? quiet + CR_SETTLE_STEP_MS : 0;
+		last = now;
+	}
+	return last;
+}
+
+bool cr_user_watches_are(s64 want)
+{
+	unsigned int waited;
+
+	flush_delayed_fput();
+	for (waited = 0; cr_user_watches_now() != want; waited += CR_SETTLE_STEP_MS) {
+		if (waited >= CR_SETTLE_MAX_MS)
+			return false;
+		msleep(CR_SETTLE_STEP_MS);
+	}
+	return true;
 }
 
 static void cr_hook(struct ckpt_ctx *ctx, const char *point, void *arg)

@@ -58,8 +58,13 @@ void cr_close_all(void);
 u64 cr_fd_table(void);
 /* The close-on-exec bit of @fd in the case's table. */
 bool cr_cloexec(int fd);
-/* The current user's epoll watch count (max_user_watches' counter). */
+/*
+ * The current user's epoll watch count (max_user_watches' counter), once
+ * the fput() work in flight has released its files' items (a baseline).
+ */
 s64 cr_user_watches(void);
+/* True once the count is @want, false if it is not within 5 s. */
+bool cr_user_watches_are(s64 want);
 
 /* Checkpoint of the current table into the image, from offset 0. */
 int cr_checkpoint(struct kunit *test, unsigned long flags);
