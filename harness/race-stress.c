@@ -55,7 +55,6 @@
 #define TARGETS (EFDS + PIPES)	/* target t < EFDS: eventfd; else pipe */
 #define PIPE_MAX 256		/* bytes a worker lets a pipe hold */
 #define LOG_OPS (1u << 22)	/* operations a worker may log */
-#define WATCHED (EPOLLIN | EPOLLERR | EPOLLHUP)
 
 enum op_kind { OP_EFD_WRITE, OP_EFD_DRAIN, OP_PIPE_WRITE, OP_PIPE_DRAIN,
 	       OP_CTL_ADD, OP_CTL_MOD, OP_CTL_DEL, OP_WAIT, OP_REOPEN };
@@ -261,13 +260,14 @@ static void worker(int w, uint64_t seed, int ep, int ncpus)
 	_exit(0);
 }
 
-/* Which worker target a FILE or PIPE objref is: -1 if none. */
+/* The objrefs the image gave the holder's set and every worker target. */
 struct objmap {
 	uint32_t objref[MAX_WORKERS][TARGETS];	/* the target's fd's objref */
 	uint32_t pipe_objref[MAX_WORKERS][PIPES];
 	uint32_t epoll_objref;
 };
 
+/* Which worker's target (the fd's objref) objref is; false if none. */
 static bool find_target(const struct objmap *om, uint32_t objref, int *w, int *t)
 {
 	for (*w = 0; *w < workers; (*w)++)

@@ -1,6 +1,7 @@
 # What harness/uml-run and harness/qemu-run share: checking the program to
 # boot, and turning a finished boot into the launchers' one exit-status
-# contract.  Sourced, never run; the sourcing launcher sets RUN_NAME and TOP.
+# contract.  Sourced, never run; the sourcing launcher sets RUN_NAME, TOP
+# and, before finish_boot, timeout_s (its --timeout).
 # shellcheck shell=bash
 
 run_fail() {
