@@ -2,25 +2,18 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-HARNESS_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -static -Ikernel/include/uapi
-HARNESS_PROGS := uml-init fpu-stress exit-status cr-test epoll-cr-test scenario-run unpriv-test \
-	image-fuzz provoke fail-nth-sweep race-stress restart-race
-# Extra sources a harness program links, by program name.
-HARNESS_LDLIBS_cr-test := harness/cr-util.c
-HARNESS_LDLIBS_epoll-cr-test := harness/cr-util.c harness/cr-trace.c
-HARNESS_LDLIBS_scenario-run := harness/cr-util.c harness/scn-parse.c harness/scn-exec.c harness/scn-dot.c
-HARNESS_LDLIBS_unpriv-test := harness/cr-util.c
-HARNESS_LDLIBS_image-fuzz := harness/cr-util.c harness/image-mutate.c
-HARNESS_LDLIBS_race-stress := harness/cr-util.c
-HARNESS_LDLIBS_restart-race := harness/cr-util.c
-HARNESS_LDLIBS_fail-nth-sweep := harness/cr-util.c harness/fd-snap.c harness/scn-parse.c \
-	harness/scn-exec.c harness/fail-nth.c harness/fail-nth-checkpoint.c harness/fail-nth-restart.c
-# The benchmark (make bench); built with the others so it cannot rot.
-HARNESS_PROGS += bench
-HARNESS_LDLIBS_bench := harness/cr-util.c harness/bench-layout.c harness/bench-out.c \
-	harness/bench-userspace.c harness/bench-floor.c harness/bench-mem.c harness/bench-restorer.c
+# The patched tree's installed uapi headers (scripts/kernel-headers), the
+# kselftests' KHDR_INCLUDES: <linux/checkpoint.h> and __NR_checkpoint.
+KHDR_DIR := build/headers/usr/include
+KHDR_STAMP := $(KHDR_DIR)/linux/checkpoint.h
+HARNESS_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -static -isystem $(KHDR_DIR) -Iharness/lib
+# The harness programs: each harness/*/build.mk adds its own to
+# HARNESS_PROGS and lists each one's sources once, as
+# HARNESS_SRCS_<program>; the program is built as build/harness/<program>.
+HARNESS_PROGS :=
+include $(sort $(wildcard harness/*/build.mk))
 
-.PHONY: help deps kernel kunit check smp-check coverage clean distclean harness scenarios shrink soak sweep bench
+.PHONY: help deps kernel kunit check smp-check coverage clean distclean harness kselftest scenarios shrink soak sweep bench
 
 help:
 	@sed -n 's/^## \([a-z-]*: \)/  \1/p' $(MAKEFILE_LIST)
@@ -33,26 +26,41 @@ deps:
 kernel: deps
 	@scripts/kernel-build $(or $(FLAVOUR),default)
 
-harness: $(addprefix build/harness/,$(HARNESS_PROGS))
+harness: $(addprefix build/harness/,$(HARNESS_PROGS)) kselftest
 
-build/harness/%: harness/%.c $(wildcard harness/*.h) | build/harness/
-	$(CC) $(HARNESS_CFLAGS) -o $@ $< $(HARNESS_LDLIBS_$*)
+# The syscall tests: the kselftests of tools/testing/selftests/checkpoint/
+# (kernel/tools/testing/selftests/checkpoint/), built in the patched tree
+# by its lib.mk against the installed uapi headers, into build/kselftest/.
+KSELFTEST_OUT := build/kselftest/checkpoint
+## kselftest: build the checkpoint kselftests into build/kselftest/checkpoint/ (make harness does too)
+kselftest: $(KHDR_STAMP)
+	@rsync -a --delete kernel/tools/testing/selftests/checkpoint/ build/src/linux/tools/testing/selftests/checkpoint/
+	@mkdir -p $(KSELFTEST_OUT)
+	@$(MAKE) -s -C build/src/linux/tools/testing/selftests/checkpoint OUTPUT=$(abspath $(KSELFTEST_OUT)) \
+		KHDR_INCLUDES="-isystem $(abspath $(KHDR_DIR))"
 
-# Programs that link shared helper sources also depend on them.
-build/harness/cr-test: harness/cr-util.c
-build/harness/epoll-cr-test: harness/cr-util.c harness/cr-trace.c
-build/harness/scenario-run: $(HARNESS_LDLIBS_scenario-run)
-build/harness/unpriv-test: harness/cr-util.c
-build/harness/image-fuzz: harness/cr-util.c harness/image-mutate.c
-build/harness/race-stress: harness/cr-util.c
-build/harness/restart-race: harness/cr-util.c
-build/harness/fail-nth-sweep: $(HARNESS_LDLIBS_fail-nth-sweep)
-build/harness/bench: $(HARNESS_LDLIBS_bench)
+# One object per source (build/harness/obj/<source>.o), with the headers
+# it includes as dependencies (-MMD); the installed uapi headers, which
+# -MMD leaves out as system headers, are a dependency of every object.
+harness_objs = $(patsubst %.c,build/harness/obj/%.o,$(HARNESS_SRCS_$1))
+HARNESS_OBJS := $(sort $(foreach p,$(HARNESS_PROGS),$(call harness_objs,$p)))
+build/harness/obj/%.o: %.c $(KHDR_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(HARNESS_CFLAGS) -MMD -MP -c -o $@ $<
+-include $(HARNESS_OBJS:.o=.d)
+
+# Each program links its objects.
+$(foreach p,$(HARNESS_PROGS),$(eval build/harness/$p: $(call harness_objs,$p)))
+$(addprefix build/harness/,$(HARNESS_PROGS)): | build/harness/
+	$(CC) $(HARNESS_CFLAGS) -o $@ $^
 
 build/harness/:
 	@mkdir -p $@
 
-# harness/qemu-run packs its initramfs with the kernel tree's own tool.
+$(KHDR_STAMP): kernel/include/uapi/linux/checkpoint.h kernel/patches/series $(wildcard kernel/patches/*.patch)
+	@scripts/kernel-headers
+
+# harness/launch/qemu-run packs its initramfs with the kernel tree's own tool.
 build/harness/gen_init_cpio: | build/harness/
 	@test -f build/src/linux/usr/gen_init_cpio.c || { echo "no kernel source; fix: make kernel" >&2; exit 1; }
 	$(CC) -O2 -o $@ build/src/linux/usr/gen_init_cpio.c
@@ -88,7 +96,7 @@ scenarios: build/harness/scenario-run
 ## shrink: reduce a failing scenario to a minimal one that fails the same way (FILE=path)
 shrink: build/harness/scenario-run
 	@test -n "$(FILE)" || { echo "make shrink: FILE=path/to/failing.scn is required" >&2; exit 2; }
-	@python3 scenarios/shrink.py $(if $(EVERY_STEP),--every-step) $(FILE)
+	@PYTHONPATH=$(CURDIR)/python python3 -m epollcr.scenarios.shrink $(if $(EVERY_STEP),--every-step) $(FILE)
 
 ## soak: 1,000,000 image-fuzz mutations (sanitize kernel), 100,000 generated scenarios (SEED=n; COUNT=m), then the interleaving sweep of 300 (SWEEP=m)
 soak: deps build/harness/scenario-run build/harness/image-fuzz
@@ -107,7 +115,7 @@ sweep: deps build/harness/scenario-run
 ## clean: remove build products, keep the extracted source
 clean:
 	rm -rf build/kernel* build/harness build/kunit* build/logs build/check build/smp-check build/bench \
-		build/scenarios build/coverage
+		build/scenarios build/coverage build/kselftest
 
 ## distclean: remove build/ entirely, extracted source included
 distclean:

@@ -13,6 +13,14 @@ note() {
 	printf '[%s] %s\n' "${0##*/}" "$*"
 }
 
+# epollcr MODULE ARGS...: runs python3 -m epollcr.MODULE, the project's
+# Python package (python/epollcr), with python/ on PYTHONPATH.
+epollcr() {
+	local mod=$1
+	shift
+	PYTHONPATH="$TOP/python${PYTHONPATH:+:$PYTHONPATH}" python3 -m "epollcr.$mod" "$@"
+}
+
 # The one Linux 6.12 source tarball Debian's linux-source-6.12 installs.
 kernel_tarball() {
 	local t

@@ -18,7 +18,11 @@ struct ckpt_deferred {
 	void *data;
 };
 
-/* On error @data is freed with @free, so callers need no unwinding. */
+/*
+ * Queues @fn(@ctx, @data); the queue frees @data with @free once @fn has
+ * run or the queue is dropped.  On error @data is still the caller's, as
+ * for every add of ours (ckpt_obj_insert_restored() too).
+ */
 int ckpt_defer(struct ckpt_ctx *ctx, ckpt_deferred_fn fn,
 	       void (*free)(const void *data), void *data)
 {
@@ -26,11 +30,8 @@ int ckpt_defer(struct ckpt_ctx *ctx, ckpt_deferred_fn fn,
 
 	if (!ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
 		work = kmalloc(sizeof(*work), GFP_KERNEL);
-	if (!work) {
-		if (free)
-			free(data);
+	if (!work)
 		return -ENOMEM;
-	}
 	work->fn = fn;
 	work->free = free;
 	work->data = data;

@@ -105,7 +105,7 @@ static int ckpt_epoll_snapshot_item(void *arg, const struct epoll_cr_item *item)
 	struct ckpt_epoll_snapshot *snap = arg;
 	struct ckpt_obj *target;
 
-	ckpt_test_point(snap->ctx, "epoll-item", (void *)item);
+	ckpt_test_point(snap->ctx, CKPT_POINT_EPOLL_ITEM, (void *)item);
 	target = ckpt_epoll_target(snap->ctx, snap->epoll, item);
 	if (IS_ERR(target))
 		return PTR_ERR(target);
@@ -173,6 +173,7 @@ static int ckpt_epoll_rank_watcher(void *arg, struct file *epfile, int fd)
 		.fd = fd,
 	}, *item;
 
+	lockdep_assert_held(&walk->target->file->f_lock);
 	if (!epoll || epoll->kind != CKPT_OBJ_FILE ||
 	    epoll->ops != &ckpt_epoll_ops || !epoll->priv)
 		return 0;
@@ -289,9 +290,9 @@ static int ckpt_epoll_write_items(struct ckpt_ctx *ctx, void *data)
 	/* The ready list goes after every set's items. */
 	if (snap->nready) {
 		err = ckpt_defer(ctx, ckpt_epoll_write_ready, kvfree, snap->ready);
-		snap->ready = NULL;
 		if (err)
-			return err;
+			return err;	/* freed with @snap */
+		snap->ready = NULL;
 	}
 	sort(snap->items, snap->count, sizeof(*snap->items),
 	     ckpt_epoll_item_cmp, NULL);
@@ -333,9 +334,14 @@ static int ckpt_epoll_freeze(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 	}
 	sort(snap->items, snap->count, sizeof(*snap->items),
 	     ckpt_epoll_key_cmp, NULL);
+	err = ckpt_defer(ctx, ckpt_epoll_write_items, ckpt_epoll_snapshot_free,
+			 snap);
+	if (err) {
+		ckpt_epoll_snapshot_free(snap);
+		return err;
+	}
 	obj->priv = snap;
-	return ckpt_defer(ctx, ckpt_epoll_write_items, ckpt_epoll_snapshot_free,
-			  snap);
+	return 0;
 }
 
 static int ckpt_epoll_checkpoint(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
@@ -375,7 +381,7 @@ static int ckpt_epoll_read_chunk(struct ckpt_ctx *ctx, u32 type, u32 objref,
 		return err;
 	if (h.type != type)
 		return -EINVAL;
-	err = ckpt_read_head(ctx, &h, &rec, sizeof(rec));
+	err = ckpt_read_fixed(ctx, &h, &rec, sizeof(rec));
 	if (err)
 		return err;
 	if (rec.epoll_objref != objref ||
@@ -386,38 +392,63 @@ static int ckpt_epoll_read_chunk(struct ckpt_ctx *ctx, u32 type, u32 objref,
 	return 0;
 }
 
+/* The ready list of one set as the image gives it, chunk by chunk. */
+struct ckpt_ready_reader {
+	struct ckpt_ctx *ctx;
+	u32 epoll_objref;
+	u32 left;		/* entries in chunks not yet opened */
+	u32 in_chunk;		/* entries left in the open chunk */
+};
+
+/* eventpoll_cr_restore_ready()'s @next: the key of the next entry. */
+static int ckpt_ready_next(void *arg, struct file **tfile, int *fd)
+{
+	struct ckpt_ready_reader *r = arg;
+	struct ckpt_ctx *ctx = r->ctx;
+	struct ckpt_epoll_ready e;
+	struct ckpt_obj *target;
+	int err;
+
+	if (!r->in_chunk) {
+		if (!r->left)
+			return 0;
+		err = ckpt_epoll_read_chunk(ctx, CKPT_REC_EPOLL_READY,
+					    r->epoll_objref, sizeof(e),
+					    r->left, &r->in_chunk);
+		if (err)
+			return err;
+		r->left -= r->in_chunk;
+	}
+	err = ckpt_read(ctx, &e, sizeof(e));
+	if (err)
+		return err;
+	r->in_chunk--;
+	target = ckpt_obj_lookup(ctx, e.target_objref, CKPT_OBJ_FILE);
+	if (!target)
+		return -EINVAL;
+	ctx->nready++;
+	*tfile = target->file;
+	*fd = e.fd;
+	return 1;
+}
+
 static int ckpt_epoll_restore_ready(struct ckpt_ctx *ctx, void *data)
 {
 	struct ckpt_epoll_counts *counts = data;
-	struct ckpt_obj *epoll = ckpt_obj_get(ctx, counts->epoll_objref,
+	struct ckpt_obj *epoll = ckpt_obj_lookup(ctx, counts->epoll_objref,
 					      CKPT_OBJ_FILE);
-	u32 left = counts->nready, count;
+	struct ckpt_ready_reader reader = {
+		.ctx = ctx,
+		.epoll_objref = counts->epoll_objref,
+		.left = counts->nready,
+	};
 	int err;
 
-	err = eventpoll_cr_clear_ready(epoll->file);
-	while (!err && left) {
-		err = ckpt_epoll_read_chunk(ctx, CKPT_REC_EPOLL_READY,
-					    counts->epoll_objref,
-					    sizeof(struct ckpt_epoll_ready),
-					    left, &count);
-		for (left -= count; !err && count; count--) {
-			struct ckpt_epoll_ready e;
-			struct ckpt_obj *target;
-
-			err = ckpt_read(ctx, &e, sizeof(e));
-			if (err)
-				break;
-			target = ckpt_obj_get(ctx, e.target_objref,
-					      CKPT_OBJ_FILE);
-			if (!target)
-				return -EINVAL;
-			err = eventpoll_cr_append_ready(epoll->file,
-							target->file, e.fd);
-			if (err == -ENOENT || err == -EEXIST)
-				err = -EINVAL;
-			ctx->nready++;
-		}
-	}
+	err = eventpoll_cr_restore_ready(epoll->file, ckpt_ready_next,
+					 &reader);
+	/* An entry naming no item, or one item twice: a corrupt image. */
+	if (err == -ENOENT || err == -EEXIST)
+		err = -EINVAL;
 	return err;
 }
 
@@ -430,7 +461,7 @@ static int ckpt_epoll_insert(struct ckpt_ctx *ctx, struct ckpt_obj *epoll,
 	if (e->fd < 0 || e->events & ~CKPT_EPOLL_EVENTS ||
 	    (prev && ckpt_epoll_item_cmp(prev, e) >= 0))
 		return -EINVAL;
-	target = ckpt_obj_get(ctx, e->target_objref, CKPT_OBJ_FILE);
+	target = ckpt_obj_lookup(ctx, e->target_objref, CKPT_OBJ_FILE);
 	if (!target)
 		return -EINVAL;
 	ctx->nitems++;
@@ -443,7 +474,7 @@ static int ckpt_epoll_insert(struct ckpt_ctx *ctx, struct ckpt_obj *epoll,
 static int ckpt_epoll_restore_items(struct ckpt_ctx *ctx, void *data)
 {
 	struct ckpt_epoll_counts *counts = data, *ready;
-	struct ckpt_obj *epoll = ckpt_obj_get(ctx, counts->epoll_objref,
+	struct ckpt_obj *epoll = ckpt_obj_lookup(ctx, counts->epoll_objref,
 					      CKPT_OBJ_FILE);
 	struct ckpt_epoll_item item, prev;
 	u32 left = counts->nitems, count;
@@ -474,7 +505,10 @@ static int ckpt_epoll_restore_items(struct ckpt_ctx *ctx, void *data)
 	ready = kmemdup(counts, sizeof(*counts), GFP_KERNEL);
 	if (!ready)
 		return -ENOMEM;
-	return ckpt_defer(ctx, ckpt_epoll_restore_ready, kfree, ready);
+	err = ckpt_defer(ctx, ckpt_epoll_restore_ready, kfree, ready);
+	if (err)
+		kfree(ready);
+	return err;
 }
 
 static struct file *ckpt_epoll_restore(struct ckpt_ctx *ctx,
@@ -515,17 +549,14 @@ static struct file *ckpt_epoll_restore(struct ckpt_ctx *ctx,
 	err = eventpoll_cr_set_params(file, &params);
 	if (!err)
 		err = ckpt_file_set_flags(file, rec->f_flags);
-	if (err) {
-		kfree(counts);
-		goto out_fput;
-	}
-	/* ckpt_defer() frees @counts on failure. */
-	err = ckpt_defer(ctx, ckpt_epoll_restore_items, kfree, counts);
+	if (!err)
+		err = ckpt_defer(ctx, ckpt_epoll_restore_items, kfree, counts);
 	if (err)
-		goto out_fput;
+		goto out_free_counts;
 	return file;
 
-out_fput:
+out_free_counts:
+	kfree(counts);
 	fput(file);
 	return ERR_PTR(err);
 }

@@ -21,6 +21,8 @@ static bool ckpt_eventfd_match(struct file *file)
 static int ckpt_eventfd_freeze_atomic(struct ckpt_ctx *ctx,
 				      struct ckpt_obj *obj)
 {
+	/* The lock is eventfd's own; eventfd_cr_lock() asserts the rest. */
+	lockdep_assert_irqs_disabled();
 	obj->count = eventfd_cr_count_locked(obj->file);
 	return 0;
 }

@@ -44,7 +44,7 @@ struct ckpt_pipe_frozen {
  * In the freeze, under pipe->mutex: copies the buffered bytes without
  * consuming them, and the capacity F_GETPIPE_SZ would give.
  */
-int ckpt_pipe_freeze(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
+int ckpt_pipe_obj_freeze(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 {
 	struct pipe_inode_info *pipe = obj->ptr;
 	struct ckpt_pipe_frozen *frozen;
@@ -80,7 +80,8 @@ int ckpt_pipe_freeze(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 	return 0;
 }
 
-int ckpt_checkpoint_pipe(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
+static int ckpt_pipe_obj_checkpoint(struct ckpt_ctx *ctx,
+				    struct ckpt_obj *obj)
 {
 	struct ckpt_pipe_frozen *frozen = obj->frozen;
 	struct ckpt_obj *end = xa_load(&ctx->objs, obj->objref + 1);
@@ -158,7 +159,7 @@ static int ckpt_fill_pipe(struct ckpt_ctx *ctx, struct file *wr, u32 nbytes)
 	return err;
 }
 
-int ckpt_restore_pipe(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
+static int ckpt_pipe_obj_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 {
 	struct ckpt_rec_pipe rec;
 	struct file *ends[2];
@@ -166,7 +167,7 @@ int ckpt_restore_pipe(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 	long capacity;
 	int err;
 
-	err = ckpt_read_head(ctx, h, &rec, sizeof(rec));
+	err = ckpt_read_fixed(ctx, h, &rec, sizeof(rec));
 	if (err)
 		return err;
 	if (rec.__pad || rec.nbytes > rec.capacity ||
@@ -178,7 +179,8 @@ int ckpt_restore_pipe(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
 	if (!obj)
 		return -ENOMEM;
-	obj->kind = CKPT_OBJ_PIPE;
+	obj->kind = CKPT_OBJ_OWNER;
+	obj->owner_ops = &ckpt_pipe_owner_ops;
 	/* On failure create_pipe_files() may leave an ERR_PTR in ends[0]. */
 	err = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? -ENOMEM :
 	      create_pipe_files(ends, 0);
@@ -187,8 +189,8 @@ int ckpt_restore_pipe(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 	obj->ends[0] = ends[0];
 	obj->ends[1] = ends[1];
 	obj->ptr = get_pipe_info(obj->ends[0], false);
-	ckpt_test_point(ctx, "restored-file", obj->ends[0]);
-	ckpt_test_point(ctx, "restored-file", obj->ends[1]);
+	ckpt_test_point(ctx, CKPT_POINT_RESTORED_FILE, obj->ends[0]);
+	ckpt_test_point(ctx, CKPT_POINT_RESTORED_FILE, obj->ends[1]);
 
 	/* Limits apply as for F_SETPIPE_SZ by the restorer. */
 	capacity = pipe_fcntl(obj->ends[1], F_SETPIPE_SZ, rec.capacity);
@@ -221,8 +223,9 @@ static struct file *ckpt_pipe_restore(struct ckpt_ctx *ctx,
 	err = ckpt_read_spec(ctx, &spec, sizeof(spec), spec_len);
 	if (err)
 		return ERR_PTR(err);
-	pipe = ckpt_obj_get(ctx, spec.pipe_objref, CKPT_OBJ_PIPE);
-	if (!pipe || spec.end > CKPT_PIPE_WRITE_END ||
+	pipe = ckpt_obj_lookup(ctx, spec.pipe_objref, CKPT_OBJ_OWNER);
+	if (!pipe || pipe->owner_ops != &ckpt_pipe_owner_ops ||
+	    spec.end > CKPT_PIPE_WRITE_END ||
 	    pipe->ends_claimed & BIT(spec.end) || rec->f_pos)
 		return ERR_PTR(-EINVAL);
 
@@ -236,11 +239,38 @@ static struct file *ckpt_pipe_restore(struct ckpt_ctx *ctx,
 	return file;
 }
 
+/*
+ * A pipe end no FILE record claimed was closed when the checkpoint was
+ * taken; close it now, before any epoll item watches the pipe, so that
+ * the wakeup its release sends reaches no restored ready list.
+ */
+static int ckpt_pipe_obj_restored(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
+{
+	int end;
+
+	if (!obj->ends_claimed)
+		return -EINVAL;
+	for (end = 0; end < ARRAY_SIZE(obj->ends); end++) {
+		if (obj->ends[end])
+			__fput_sync(obj->ends[end]);
+		obj->ends[end] = NULL;
+	}
+	return 0;
+}
+
+const struct ckpt_owner_ops ckpt_pipe_owner_ops = {
+	.record = CKPT_REC_PIPE,
+	.checkpoint = ckpt_pipe_obj_checkpoint,
+	.restore = ckpt_pipe_obj_restore,
+	.restored = ckpt_pipe_obj_restored,
+};
+
 const struct ckpt_file_ops ckpt_pipe_ops = {
 	.type = CKPT_FILE_PIPE,
 	.name = "pipe",
 	.match = ckpt_pipe_match,
 	.owner = ckpt_pipe_owner,
+	.owner_ops = &ckpt_pipe_owner_ops,
 	.checkpoint = ckpt_pipe_checkpoint,
 	.restore = ckpt_pipe_restore,
 };

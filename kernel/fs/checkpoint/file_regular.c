@@ -73,7 +73,7 @@ static struct file *ckpt_regular_restore(struct ckpt_ctx *ctx,
 	 * Bound path_len itself: path_len + 1 wraps to 0 at U32_MAX, and a
 	 * record sized for that would pass with a zero-length kmalloc()
 	 * whose ZERO_SIZE_PTR path[0] below dereferences (found by
-	 * checkpoint-fuzz, fuzz_counts on the regular image).
+	 * checkpoint_fuzz, fuzz_counts on the regular image).
 	 */
 	len = spec.path_len + 1;
 	if (spec.__pad || spec.path_len >= CKPT_PATH_MAX - 1 ||

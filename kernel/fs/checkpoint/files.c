@@ -50,6 +50,20 @@ static const struct ckpt_file_ops *ckpt_ops_of_type(u32 type)
 	return NULL;
 }
 
+/* The owner whose records are of @record, or NULL. */
+static const struct ckpt_owner_ops *ckpt_owner_of_record(u32 record)
+{
+	const struct ckpt_owner_ops *owner;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_file_types); i++) {
+		owner = ckpt_file_types[i]->owner_ops;
+		if (owner && owner->record == record)
+			return owner;
+	}
+	return NULL;
+}
+
 static u32 ckpt_fmode(struct file *file)
 {
 	return (file->f_mode & FMODE_READ ? CKPT_FMODE_READ : 0) |
@@ -88,7 +102,7 @@ static struct file *ckpt_next_fd(struct task_struct *task, unsigned int *fd,
 	return file;
 }
 
-/* Gives @file (and the pipe it belongs to) objects, or finds them. */
+/* Gives @file (and the object it belongs to) objects, or finds them. */
 static struct ckpt_obj *ckpt_collect_file(struct ckpt_ctx *ctx,
 					  struct file *file, int fd)
 {
@@ -113,9 +127,10 @@ static struct ckpt_obj *ckpt_collect_file(struct ckpt_ctx *ctx,
 
 	owner = ops->owner ? ops->owner(file) : NULL;
 	if (owner && !ckpt_obj_find(ctx, owner)) {
-		obj = ckpt_obj_add(ctx, owner, CKPT_OBJ_PIPE);
+		obj = ckpt_obj_add(ctx, owner, CKPT_OBJ_OWNER);
 		if (IS_ERR(obj))
 			return obj;
+		obj->owner_ops = ops->owner_ops;
 	}
 	obj = ckpt_obj_add(ctx, file, CKPT_OBJ_FILE);
 	if (!IS_ERR(obj))
@@ -182,7 +197,7 @@ static int ckpt_detect_leaks(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-static int ckpt_write_header(struct ckpt_ctx *ctx)
+static int ckpt_write_image_header(struct ckpt_ctx *ctx)
 {
 	struct ckpt_rec_header rec = {
 		.magic = CKPT_MAGIC,
@@ -230,8 +245,8 @@ static int ckpt_write_objects(struct ckpt_ctx *ctx)
 	int err;
 
 	xa_for_each(&ctx->objs, objref, obj) {
-		if (obj->kind == CKPT_OBJ_PIPE)
-			err = ckpt_checkpoint_pipe(ctx, obj);
+		if (obj->kind == CKPT_OBJ_OWNER)
+			err = obj->owner_ops->checkpoint(ctx, obj);
 		else
 			err = obj->ops->checkpoint(ctx, obj);
 		if (err)
@@ -318,8 +333,8 @@ int ckpt_checkpoint_files(struct ckpt_ctx *ctx)
 			return err;
 	}
 
-	ckpt_test_point(ctx, "write-objects", NULL);
-	err = ckpt_write_header(ctx);
+	ckpt_test_point(ctx, CKPT_POINT_WRITE_OBJECTS, NULL);
+	err = ckpt_write_image_header(ctx);
 	if (!err)
 		err = ckpt_write_objects(ctx);
 	if (!err)
@@ -333,7 +348,7 @@ int ckpt_checkpoint_files(struct ckpt_ctx *ctx)
 
 /* ---- restart ---- */
 
-static int ckpt_read_header(struct ckpt_ctx *ctx)
+static int ckpt_read_image_header(struct ckpt_ctx *ctx)
 {
 	struct ckpt_rec_header rec;
 	struct ckpt_hdr h;
@@ -378,7 +393,7 @@ static int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 	struct file *file;
 	int err;
 
-	err = ckpt_read_head(ctx, h, &rec, sizeof(rec));
+	err = ckpt_read_fixed(ctx, h, &rec, sizeof(rec));
 	if (err)
 		return err;
 	ops = ckpt_ops_of_type(rec.file_type);
@@ -397,7 +412,7 @@ static int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 		err = PTR_ERR(file);
 		goto out_free;
 	}
-	ckpt_test_point(ctx, "restored-file", file);
+	ckpt_test_point(ctx, CKPT_POINT_RESTORED_FILE, file);
 	obj->kind = CKPT_OBJ_FILE;
 	obj->ops = ops;
 	obj->file = file;
@@ -442,7 +457,7 @@ static int ckpt_restore_fd_chunk(struct ckpt_ctx *ctx,
 	u32 i;
 	int err;
 
-	err = ckpt_read_head(ctx, h, &rec, sizeof(rec));
+	err = ckpt_read_fixed(ctx, h, &rec, sizeof(rec));
 	if (err)
 		return err;
 	if (!rec.count || rec.count > CKPT_CHUNK_ENTRIES ||
@@ -465,7 +480,7 @@ static int ckpt_restore_fd_chunk(struct ckpt_ctx *ctx,
 			if (e.objref)
 				return -EINVAL;
 		} else {
-			obj = ckpt_obj_get(ctx, e.objref, CKPT_OBJ_FILE);
+			obj = ckpt_obj_lookup(ctx, e.objref, CKPT_OBJ_FILE);
 			if (!obj)
 				return -EINVAL;
 			if (e.fd >= nofile)
@@ -490,29 +505,24 @@ static int ckpt_restore_fd_chunk(struct ckpt_ctx *ctx,
 }
 
 /*
- * Every object must be reachable from the fd table, or it would vanish.
- * A pipe end no FILE record claimed was closed when the checkpoint was
- * taken; close it now, before any epoll item watches the pipe, so that
- * the wakeup its release sends reaches no restored ready list.
+ * Every object must be reachable from the fd table, or it would vanish;
+ * an owner releases what no FILE record claimed (see ckpt_owner_ops),
+ * before any deferred work, such as epoll items, sees it.
  */
 static int ckpt_check_objects_used(struct ckpt_ctx *ctx)
 {
 	struct ckpt_obj *obj;
 	unsigned long objref;
-	int end;
+	int err;
 
 	xa_for_each(&ctx->objs, objref, obj) {
 		if (obj->kind == CKPT_OBJ_FILE && !obj->nfds)
 			return -EINVAL;
-		if (obj->kind != CKPT_OBJ_PIPE)
+		if (obj->kind != CKPT_OBJ_OWNER)
 			continue;
-		if (!obj->ends_claimed)
-			return -EINVAL;
-		for (end = 0; end < ARRAY_SIZE(obj->ends); end++) {
-			if (obj->ends[end])
-				__fput_sync(obj->ends[end]);
-			obj->ends[end] = NULL;
-		}
+		err = obj->owner_ops->restored(ctx, obj);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -565,7 +575,7 @@ static int ckpt_install_fds(struct ckpt_ctx *ctx)
 
 		if (v & CKPT_FD_SKIPPED)
 			continue;
-		obj = ckpt_obj_get(ctx, v >> 2, CKPT_OBJ_FILE);
+		obj = ckpt_obj_lookup(ctx, v >> 2, CKPT_OBJ_FILE);
 		err = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? -ENOMEM :
 		      install_fd_unused(fd, obj->file,
 					v & CKPT_FD_CLOEXEC ? O_CLOEXEC : 0);
@@ -584,24 +594,27 @@ int ckpt_restart_files(struct ckpt_ctx *ctx)
 	int last_fd = -1;
 	int err;
 
-	err = ckpt_read_header(ctx);
+	err = ckpt_read_image_header(ctx);
 	if (err)
 		return err;
 
 	/* Objects, then the fd table, in that order. */
 	for (;;) {
+		const struct ckpt_owner_ops *owner;
+
 		err = ckpt_peek_hdr(ctx, &h);
 		if (err)
 			return err;
-		if (h.type != CKPT_REC_FILE && h.type != CKPT_REC_PIPE)
+		owner = ckpt_owner_of_record(h.type);
+		if (h.type != CKPT_REC_FILE && !owner)
 			break;
 		err = ckpt_read_hdr(ctx, &h);
 		if (err)
 			return err;
-		if (h.type == CKPT_REC_FILE)
-			err = ckpt_restore_file(ctx, &h);
+		if (owner)
+			err = owner->restore(ctx, &h);
 		else
-			err = ckpt_restore_pipe(ctx, &h);
+			err = ckpt_restore_file(ctx, &h);
 		if (err)
 			return err;
 		cond_resched();

@@ -72,7 +72,7 @@ static int ckpt_freeze_arrays(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 	fz->pipes = fz->sets + n;
 	fz->eventfds = fz->pipes + n;
 	xa_for_each(&ctx->objs, objref, obj) {
-		if (obj->kind == CKPT_OBJ_PIPE)
+		if (obj->owner_ops == &ckpt_pipe_owner_ops)
 			fz->pipes[fz->npipes++] = obj;
 		else if (obj->ops == &ckpt_regular_ops)
 			fz->regular[fz->nregular++] = obj;
@@ -96,6 +96,7 @@ static int ckpt_freeze_parent(void *arg, struct file *epfile, int fd)
 	struct ckpt_depth_walk *walk = arg;
 	struct ckpt_obj *parent = ckpt_obj_find(walk->ctx, epfile);
 
+	lockdep_assert_held(&walk->set->file->f_lock);
 	if (parent && parent->kind == CKPT_OBJ_FILE &&
 	    parent->depth + 1 > walk->set->depth) {
 		walk->set->depth = parent->depth + 1;
@@ -224,7 +225,7 @@ static int ckpt_freeze_read(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 	u32 i;
 
 	for (i = 0; !err && i < fz->npipes; i++)
-		err = ckpt_pipe_freeze(ctx, fz->pipes[i]);
+		err = ckpt_pipe_obj_freeze(ctx, fz->pipes[i]);
 	/* In objref order: the order of the deferred records they queue. */
 	xa_for_each(&ctx->objs, objref, obj) {
 		if (err || obj->kind != CKPT_OBJ_FILE)
@@ -255,7 +256,7 @@ int ckpt_freeze(struct ckpt_ctx *ctx)
 	if (err)
 		return err;
 	for (i = 0; i < fz.nsets; i++)
-		ckpt_test_point(ctx, "epoll-collect", fz.sets[i]->file);
+		ckpt_test_point(ctx, CKPT_POINT_EPOLL_COLLECT, fz.sets[i]->file);
 
 	mutex_lock(&ckpt_freeze_mutex);
 	err = ckpt_freeze_lock(ctx, &fz);

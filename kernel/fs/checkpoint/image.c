@@ -236,8 +236,8 @@ int ckpt_read_zeros(struct ckpt_ctx *ctx, size_t n)
  * Reads the fixed head of a record, @len bytes of which @h, just read, is
  * the start; the record may be longer (entries or data follow).
  */
-int ckpt_read_head(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
-		   void *rec, u32 len)
+int ckpt_read_fixed(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
+		    void *rec, u32 len)
 {
 	if (h->len < len)
 		return -EINVAL;
@@ -254,5 +254,5 @@ int ckpt_read_record(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
 {
 	if (h->len != len)
 		return -EINVAL;
-	return ckpt_read_head(ctx, h, rec, len);
+	return ckpt_read_fixed(ctx, h, rec, len);
 }

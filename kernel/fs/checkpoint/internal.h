@@ -30,17 +30,26 @@ enum ckpt_mode {
 
 enum ckpt_obj_kind {
 	CKPT_OBJ_FILE = 1,
-	CKPT_OBJ_PIPE,
+	CKPT_OBJ_OWNER,		/* what files of one type share: a pipe */
 	CKPT_OBJ_SKIPPED,	/* checkpoint only: an fd of an unsupported type */
 };
 
 struct ckpt_file_ops;
+struct ckpt_owner_ops;
 
 /* Where KUnit fault sweeps can fail an operation: allocations and I/O. */
 enum ckpt_fault_site {
 	CKPT_FAULT_ALLOC,
 	CKPT_FAULT_IO,
 	CKPT_NR_FAULT_SITES,
+};
+
+/* Where a KUnit case can pause or act in the middle of an operation. */
+enum ckpt_test_point {
+	CKPT_POINT_EPOLL_COLLECT,	/* freeze: before a set's items; a set */
+	CKPT_POINT_EPOLL_ITEM,		/* freeze: after one item; its item */
+	CKPT_POINT_WRITE_OBJECTS,	/* after the freeze, before any record */
+	CKPT_POINT_RESTORED_FILE,	/* restart: a file was made; the file */
 };
 
 /*
@@ -64,8 +73,9 @@ struct ckpt_obj {
 	void *frozen;			/* pipe: its bytes (kvfree'd with it) */
 	struct file *file;		/* CKPT_OBJ_FILE */
 	const struct ckpt_file_ops *ops; /* CKPT_OBJ_FILE */
+	const struct ckpt_owner_ops *owner_ops; /* CKPT_OBJ_OWNER */
 	void *priv;			/* file type's own; owned elsewhere */
-	struct file *ends[2];		/* CKPT_OBJ_PIPE, restart only */
+	struct file *ends[2];		/* pipe owner, restart only */
 };
 
 struct ckpt_ctx {
@@ -103,17 +113,33 @@ struct ckpt_ctx {
 	struct list_head deferred;
 
 #if IS_ENABLED(CONFIG_CHECKPOINT_KUNIT_TEST)
-	/* Deterministic fault injection and pause points: see sys.c. */
+	/* Deterministic fault injection and pause points, for KUnit only. */
 	unsigned int fail_nth[CKPT_NR_FAULT_SITES];
 	unsigned int fault_calls[CKPT_NR_FAULT_SITES];
-	void (*test_hook)(struct ckpt_ctx *ctx, const char *point, void *arg);
+	void (*test_hook)(struct ckpt_ctx *ctx, enum ckpt_test_point point,
+			  void *arg);
 	void *test_data;
 #endif
 };
 
 #if IS_ENABLED(CONFIG_CHECKPOINT_KUNIT_TEST)
-bool ckpt_should_fail(struct ckpt_ctx *ctx, enum ckpt_fault_site site);
-void ckpt_test_point(struct ckpt_ctx *ctx, const char *point, void *arg);
+/*
+ * fail_nth semantics, per site and per context: the n-th call at a site
+ * fails when fail_nth[site] is n.  Only KUnit sets fail_nth, so a
+ * syscall's context never fails here.
+ */
+static inline bool ckpt_should_fail(struct ckpt_ctx *ctx,
+				    enum ckpt_fault_site site)
+{
+	return ++ctx->fault_calls[site] == ctx->fail_nth[site];
+}
+
+static inline void ckpt_test_point(struct ckpt_ctx *ctx,
+				   enum ckpt_test_point point, void *arg)
+{
+	if (ctx->test_hook)
+		ctx->test_hook(ctx, point, arg);
+}
 #else
 static inline bool ckpt_should_fail(struct ckpt_ctx *ctx,
 				    enum ckpt_fault_site site)
@@ -121,8 +147,8 @@ static inline bool ckpt_should_fail(struct ckpt_ctx *ctx,
 	return false;
 }
 
-static inline void ckpt_test_point(struct ckpt_ctx *ctx, const char *point,
-				   void *arg)
+static inline void ckpt_test_point(struct ckpt_ctx *ctx,
+				   enum ckpt_test_point point, void *arg)
 {
 }
 #endif
@@ -159,8 +185,8 @@ int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h);
 int ckpt_peek_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h);
 int ckpt_read(struct ckpt_ctx *ctx, void *data, size_t n);
 int ckpt_read_zeros(struct ckpt_ctx *ctx, size_t n);
-int ckpt_read_head(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
-		   void *rec, u32 len);
+int ckpt_read_fixed(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
+		    void *rec, u32 len);
 int ckpt_read_record(struct ckpt_ctx *ctx, const struct ckpt_hdr *h,
 		     void *rec, u32 len);
 u32 ckpt_image_crc(const void *data, size_t n, u32 crc);
@@ -176,8 +202,8 @@ void ckpt_objs_release(struct ckpt_ctx *ctx);
 struct ckpt_obj *ckpt_obj_find(struct ckpt_ctx *ctx, const void *ptr);
 struct ckpt_obj *ckpt_obj_add(struct ckpt_ctx *ctx, void *ptr,
 			      enum ckpt_obj_kind kind);
-struct ckpt_obj *ckpt_obj_get(struct ckpt_ctx *ctx, u32 objref,
-			      enum ckpt_obj_kind kind);
+struct ckpt_obj *ckpt_obj_lookup(struct ckpt_ctx *ctx, u32 objref,
+				 enum ckpt_obj_kind kind);
 int ckpt_obj_insert_restored(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 			     u32 objref);
 void ckpt_obj_free(struct ckpt_obj *obj);
@@ -190,9 +216,24 @@ int ckpt_run_deferred(struct ckpt_ctx *ctx);
 void ckpt_drop_deferred(struct ckpt_ctx *ctx);
 
 /*
+ * An object that files of one type belong to and that precedes the first
+ * of them in the image, in a record of its own (@record): a pipe, which
+ * both its ends name.  @checkpoint writes that record; @restore reads one
+ * and adds the object (ckpt_obj_insert_restored()); @restored runs once
+ * the fd table is read, before deferred work, and releases what no FILE
+ * record claimed (-EINVAL if none did: the object would be unreachable).
+ */
+struct ckpt_owner_ops {
+	u32 record;
+	int (*checkpoint)(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
+	int (*restore)(struct ckpt_ctx *ctx, const struct ckpt_hdr *h);
+	int (*restored)(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
+};
+
+/*
  * One per supported file type.  @match says whether a file is of this
- * type; @owner names an object that must precede the file in the image
- * (a pipe); @freeze reads the file's state while the freeze holds every
+ * type; @owner names the object of type @owner_ops the file belongs to
+ * (its pipe); @freeze reads the file's state while the freeze holds every
  * lock but its last, and may sleep; @freeze_atomic reads what changes
  * under spinlocks, at the freeze's instant, and must not sleep (see
  * freeze.c); @checkpoint writes the FILE record from what they read;
@@ -204,6 +245,7 @@ struct ckpt_file_ops {
 	const char *name;
 	bool (*match)(struct file *file);
 	void *(*owner)(struct file *file);
+	const struct ckpt_owner_ops *owner_ops;
 	int (*freeze)(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
 	int (*freeze_atomic)(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
 	int (*checkpoint)(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
@@ -231,9 +273,8 @@ int ckpt_freeze(struct ckpt_ctx *ctx);
 /* file_epoll.c: wake order of items that share a target */
 int ckpt_epoll_order_watchers(struct ckpt_ctx *ctx);
 
-/* file_pipe.c: the pipe object, copied in the freeze, then its record */
-int ckpt_pipe_freeze(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
-int ckpt_checkpoint_pipe(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
-int ckpt_restore_pipe(struct ckpt_ctx *ctx, const struct ckpt_hdr *h);
+/* file_pipe.c: the pipe object, copied in the freeze (under its mutex) */
+extern const struct ckpt_owner_ops ckpt_pipe_owner_ops;
+int ckpt_pipe_obj_freeze(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
 
 #endif /* _FS_CHECKPOINT_INTERNAL_H */

@@ -140,8 +140,8 @@ int ckpt_obj_insert_restored(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 }
 
 /* Restart: the object @objref names, if it exists and is of @kind. */
-struct ckpt_obj *ckpt_obj_get(struct ckpt_ctx *ctx, u32 objref,
-			      enum ckpt_obj_kind kind)
+struct ckpt_obj *ckpt_obj_lookup(struct ckpt_ctx *ctx, u32 objref,
+				 enum ckpt_obj_kind kind)
 {
 	struct ckpt_obj *obj = xa_load(&ctx->objs, objref);
 

@@ -81,25 +81,6 @@ static struct task_struct *ckpt_get_target(pid_t pid)
 	return task;
 }
 
-#if IS_ENABLED(CONFIG_CHECKPOINT_KUNIT_TEST)
-/*
- * fail_nth semantics, per site and per context: the n-th call at a site
- * fails when fail_nth[site] is n.  Only KUnit sets fail_nth, so a syscall's
- * context never fails here.
- */
-bool ckpt_should_fail(struct ckpt_ctx *ctx, enum ckpt_fault_site site)
-{
-	return ++ctx->fault_calls[site] == ctx->fail_nth[site];
-}
-
-/* Lets a KUnit case pause or act at a named point of an operation. */
-void ckpt_test_point(struct ckpt_ctx *ctx, const char *point, void *arg)
-{
-	if (ctx->test_hook)
-		ctx->test_hook(ctx, point, arg);
-}
-#endif
-
 static long ckpt_checkpoint(pid_t pid, int fd, unsigned long flags)
 {
 	struct task_struct *task;

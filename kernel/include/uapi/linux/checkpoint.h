@@ -7,7 +7,10 @@
  *
  * The image is a stream of records.  Each starts with struct ckpt_hdr;
  * hdr.len counts the whole record, header included, and is a multiple of
- * 8.  All integers are little-endian fixed-width.  Order:
+ * 8.  Integers are fixed-width in the byte order of the machine that wrote
+ * the image, which the header names (CKPT_ARCH_*: only x86_64, so
+ * little-endian); restart refuses an image of another architecture.
+ * Order:
  *
  *   HEADER
  *   objects, in objref order: PIPE (before the first pipe end naming it)
@@ -35,27 +38,35 @@
  * falls wholly before or wholly after that instant.  Restart restores
  * exactly that ready list: it neither drops readiness the instant had
  * nor adds any it lacked, so a consumed edge does not fire again.
+ *
+ * The system call numbers come from the architecture's <asm/unistd.h>
+ * (__NR_checkpoint, __NR_restart).  Documentation/userspace-api/checkpoint.rst
+ * describes the interface.
  */
 #ifndef _UAPI_LINUX_CHECKPOINT_H
 #define _UAPI_LINUX_CHECKPOINT_H
 
 #include <linux/types.h>
 
-#if defined(__x86_64__) || defined(CONFIG_X86_64)
-#ifndef __NR_checkpoint
-#define __NR_checkpoint 463
-#endif
-#ifndef __NR_restart
-#define __NR_restart 464
-#endif
-#endif
-
-/* checkpoint() flags */
-#define CHECKPOINT_SUBTREE		0x1UL	/* files may be shared outside */
-#define CHECKPOINT_SKIP_UNSUPPORTED	0x2UL	/* record such fds as skipped */
+/**
+ * DOC: checkpoint() flags
+ *
+ * %CHECKPOINT_SUBTREE: the files of the checkpointed table may be shared
+ * with tasks outside it; the image is then taken at one instant of the
+ * call (see the top of this file).  Without it, a file shared outside the
+ * table fails the call with -EBUSY.
+ *
+ * %CHECKPOINT_SKIP_UNSUPPORTED: an fd of a file type the image cannot
+ * hold is recorded as skipped (%CKPT_FD_SKIPPED) instead of failing the
+ * call with -EOPNOTSUPP; restart leaves that fd closed.
+ *
+ * restart() takes no flags yet (%RESTART_FLAGS_ALL); any bit set gives
+ * -EINVAL.
+ */
+#define CHECKPOINT_SUBTREE		0x1UL
+#define CHECKPOINT_SKIP_UNSUPPORTED	0x2UL
 #define CHECKPOINT_FLAGS_ALL	(CHECKPOINT_SUBTREE | CHECKPOINT_SKIP_UNSUPPORTED)
 
-/* restart() takes no flags yet; any bit set gives -EINVAL. */
 #define RESTART_FLAGS_ALL	0x0UL
 
 #define CKPT_MAGIC		0x3152432d4c4c4f50ULL	/* "POLL-CR1" */
@@ -67,6 +78,16 @@
 #define CKPT_PATH_MAX		4096
 #define CKPT_CHUNK_ENTRIES	256	/* entries per FD/ITEMS/READY record */
 
+/**
+ * enum ckpt_record_type - what a record holds (&ckpt_hdr.type)
+ * @CKPT_REC_HEADER: &struct ckpt_rec_header, first and once
+ * @CKPT_REC_FILE: &struct ckpt_rec_file, one per file object
+ * @CKPT_REC_PIPE: &struct ckpt_rec_pipe, one per pipe object
+ * @CKPT_REC_FD: &struct ckpt_rec_fd, a chunk of the fd table
+ * @CKPT_REC_EPOLL_ITEMS: &struct ckpt_rec_epoll_items, a chunk of a set's items
+ * @CKPT_REC_EPOLL_READY: &struct ckpt_rec_epoll_ready, a chunk of a ready list
+ * @CKPT_REC_TRAILER: &struct ckpt_rec_trailer, last and once
+ */
 enum ckpt_record_type {
 	CKPT_REC_HEADER		= 1,
 	CKPT_REC_FILE		= 2,
@@ -77,20 +98,42 @@ enum ckpt_record_type {
 	CKPT_REC_TRAILER	= 7,
 };
 
+/**
+ * struct ckpt_hdr - the start of every record
+ * @type: &enum ckpt_record_type
+ * @len: bytes in the whole record, this header included; a multiple of 8
+ */
 struct ckpt_hdr {
-	__u32 type;		/* enum ckpt_record_type */
-	__u32 len;		/* whole record, this header included */
+	__u32 type;
+	__u32 len;
 };
 
+/**
+ * struct ckpt_rec_header - the image's first record
+ * @h: &ckpt_hdr.type is %CKPT_REC_HEADER
+ * @magic: %CKPT_MAGIC
+ * @version: %CKPT_FORMAT_VERSION
+ * @arch: %CKPT_ARCH_X86_64; it also fixes the byte order
+ * @flags: the checkpoint() flags the image was taken with
+ * @release: utsname release of the checkpointing kernel, NUL padded
+ */
 struct ckpt_rec_header {
 	struct ckpt_hdr h;
-	__u64 magic;		/* CKPT_MAGIC */
-	__u32 version;		/* CKPT_FORMAT_VERSION */
-	__u32 arch;		/* CKPT_ARCH_* */
-	__u64 flags;		/* the checkpoint() flags */
-	char release[CKPT_RELEASE_LEN];	/* utsname release, NUL padded */
+	__u64 magic;
+	__u32 version;
+	__u32 arch;
+	__u64 flags;
+	char release[CKPT_RELEASE_LEN];
 };
 
+/**
+ * enum ckpt_file_type - the file types an image holds (&ckpt_rec_file.file_type)
+ * @CKPT_FILE_REGULAR: a regular file, reopened by path;
+ *	&struct ckpt_file_regular follows
+ * @CKPT_FILE_PIPE: one end of a pipe object; &struct ckpt_file_pipe follows
+ * @CKPT_FILE_EVENTFD: an eventfd; &struct ckpt_file_eventfd follows
+ * @CKPT_FILE_EPOLL: an epoll set; &struct ckpt_file_epoll follows
+ */
 enum ckpt_file_type {
 	CKPT_FILE_REGULAR	= 1,
 	CKPT_FILE_PIPE		= 2,
@@ -98,45 +141,74 @@ enum ckpt_file_type {
 	CKPT_FILE_EPOLL		= 4,
 };
 
-/* Common part of every FILE record; a type-specific part follows. */
+/**
+ * struct ckpt_rec_file - the common part of every FILE record
+ * @h: &ckpt_hdr.type is %CKPT_REC_FILE
+ * @objref: this object's reference, 1, 2, 3... in first-seen order
+ * @file_type: &enum ckpt_file_type; its type-specific part follows
+ * @f_flags: O_* flags as fcntl(F_GETFL) would show them
+ * @f_mode: %CKPT_FMODE_READ and %CKPT_FMODE_WRITE
+ * @f_pos: the file position
+ */
 struct ckpt_rec_file {
 	struct ckpt_hdr h;
 	__u32 objref;
-	__u32 file_type;	/* enum ckpt_file_type */
-	__u32 f_flags;		/* O_* flags as fcntl(F_GETFL) would show */
-	__u32 f_mode;		/* CKPT_FMODE_* */
+	__u32 file_type;
+	__u32 f_flags;
+	__u32 f_mode;
 	__s64 f_pos;
 };
 
 #define CKPT_FMODE_READ		0x1
 #define CKPT_FMODE_WRITE	0x2
 
-/* CKPT_FILE_REGULAR: the path follows, NUL-terminated, NUL-padded to 8. */
+/**
+ * struct ckpt_file_regular - type-specific part of a %CKPT_FILE_REGULAR file
+ * @path_len: strlen() of the path that follows, NUL-terminated and
+ *	NUL-padded to 8
+ * @__pad: zero
+ */
 struct ckpt_file_regular {
-	__u32 path_len;		/* strlen(path) */
+	__u32 path_len;
 	__u32 __pad;
 };
 
-/* CKPT_FILE_PIPE: one end of the pipe object named here. */
+/**
+ * struct ckpt_file_pipe - type-specific part of a %CKPT_FILE_PIPE file
+ * @pipe_objref: the pipe object (&struct ckpt_rec_pipe) this end belongs to
+ * @end: %CKPT_PIPE_READ_END or %CKPT_PIPE_WRITE_END
+ */
 struct ckpt_file_pipe {
 	__u32 pipe_objref;
-	__u32 end;		/* CKPT_PIPE_READ_END or CKPT_PIPE_WRITE_END */
+	__u32 end;
 };
 
 #define CKPT_PIPE_READ_END	0
 #define CKPT_PIPE_WRITE_END	1
 
-/* CKPT_FILE_EVENTFD */
+/**
+ * struct ckpt_file_eventfd - type-specific part of a %CKPT_FILE_EVENTFD file
+ * @count: the counter
+ * @efd_flags: %EFD_SEMAPHORE or 0
+ * @__pad: zero
+ */
 struct ckpt_file_eventfd {
 	__u64 count;
-	__u32 efd_flags;	/* EFD_SEMAPHORE */
+	__u32 efd_flags;
 	__u32 __pad;
 };
 
-/*
- * CKPT_FILE_EPOLL: busy-poll parameters, and how many items and ready-list
- * entries the set's deferred records hold (all read in one pass under the
- * set's lock, so the counts and the records agree).
+/**
+ * struct ckpt_file_epoll - type-specific part of a %CKPT_FILE_EPOLL file
+ * @busy_poll_usecs: as EPIOCGPARAMS gives it
+ * @busy_poll_budget: as EPIOCGPARAMS gives it
+ * @prefer_busy_poll: as EPIOCGPARAMS gives it
+ * @__pad: zero
+ * @nitems: entries the set's EPOLL_ITEMS records hold
+ * @nready: entries the set's EPOLL_READY records hold
+ *
+ * The counts and the deferred records are read in one pass under the
+ * set's lock, so they agree.
  */
 struct ckpt_file_epoll {
 	__u32 busy_poll_usecs;
@@ -147,80 +219,131 @@ struct ckpt_file_epoll {
 	__u32 nready;
 };
 
-/*
- * A pipe object: both ends refer to it.  Buffered bytes follow,
- * NUL-padded to 8.
+/**
+ * struct ckpt_rec_pipe - a pipe object, named by both its ends
+ * @h: &ckpt_hdr.type is %CKPT_REC_PIPE
+ * @objref: this object's reference
+ * @capacity: bytes, as F_GETPIPE_SZ gives them
+ * @nbytes: buffered bytes that follow, NUL-padded to 8
+ * @__pad: zero
  */
 struct ckpt_rec_pipe {
 	struct ckpt_hdr h;
 	__u32 objref;
-	__u32 capacity;		/* bytes, as F_GETPIPE_SZ */
-	__u32 nbytes;		/* buffered bytes that follow */
+	__u32 capacity;
+	__u32 nbytes;
 	__u32 __pad;
 };
 
 #define CKPT_FD_CLOEXEC		0x1
 #define CKPT_FD_SKIPPED		0x2	/* unsupported type, left alone */
 
+/**
+ * struct ckpt_fd_entry - one slot of the fd table
+ * @fd: the descriptor
+ * @objref: the object it names; 0 when %CKPT_FD_SKIPPED
+ * @flags: %CKPT_FD_CLOEXEC and %CKPT_FD_SKIPPED
+ * @__pad: zero
+ */
 struct ckpt_fd_entry {
 	__s32 fd;
-	__u32 objref;		/* 0 when CKPT_FD_SKIPPED */
-	__u32 flags;		/* CKPT_FD_* */
+	__u32 objref;
+	__u32 flags;
 	__u32 __pad;
 };
 
+/**
+ * struct ckpt_rec_fd - a chunk of the fd table, in ascending fd order
+ * @h: &ckpt_hdr.type is %CKPT_REC_FD
+ * @count: 1..%CKPT_CHUNK_ENTRIES entries follow
+ * @__pad: zero
+ * @entries: the slots
+ */
 struct ckpt_rec_fd {
 	struct ckpt_hdr h;
-	__u32 count;		/* 1..CKPT_CHUNK_ENTRIES entries follow */
+	__u32 count;
 	__u32 __pad;
-	/* struct ckpt_fd_entry entries[count]; */
+	struct ckpt_fd_entry entries[];
 };
 
-/*
- * One epoll item: its key is (target objref, fd), fd as given at ADD.
- * wake_order ranks one set's items watching one target in the order a
- * wakeup of the target reaches them: 0 first.  Restart adds them in
- * reverse wake order, as they were added originally, so that items ready
- * at once join the ready list in the original order.
+/**
+ * struct ckpt_epoll_item - one epoll item
+ * @data: the user data of its epoll_event
+ * @fd: the fd given at EPOLL_CTL_ADD (with the target, the item's key)
+ * @target_objref: the object it watches
+ * @events: as stored, EPOLLERR/EPOLLHUP and the disarm of a fired
+ *	EPOLLONESHOT item included
+ * @wake_order: rank among this set's items watching the same target in
+ *	the order a wakeup of the target reaches them, 0 first
+ *
+ * Restart adds one set's items watching one target in reverse wake
+ * order, as they were added originally, so that items ready at once join
+ * the ready list in the original order.
  */
 struct ckpt_epoll_item {
 	__u64 data;
 	__s32 fd;
 	__u32 target_objref;
-	__u32 events;		/* as stored, EPOLLERR/HUP and disarm included */
+	__u32 events;
 	__u32 wake_order;
 };
 
-/* Items are sorted by target objref, wake_order descending, then fd. */
+/**
+ * struct ckpt_rec_epoll_items - a chunk of one set's items
+ * @h: &ckpt_hdr.type is %CKPT_REC_EPOLL_ITEMS
+ * @epoll_objref: the set
+ * @count: 1..%CKPT_CHUNK_ENTRIES entries follow
+ * @items: sorted by target objref, wake_order descending, then fd
+ */
 struct ckpt_rec_epoll_items {
 	struct ckpt_hdr h;
 	__u32 epoll_objref;
-	__u32 count;		/* 1..CKPT_CHUNK_ENTRIES entries follow */
-	/* struct ckpt_epoll_item items[count]; */
+	__u32 count;
+	struct ckpt_epoll_item items[];
 };
 
-/* One ready-list entry, naming an item by its key. */
+/**
+ * struct ckpt_epoll_ready - one ready-list entry, naming an item by its key
+ * @fd: the item's fd
+ * @target_objref: the item's target
+ */
 struct ckpt_epoll_ready {
 	__s32 fd;
 	__u32 target_objref;
 };
 
-/* The ready list in order, head first. */
+/**
+ * struct ckpt_rec_epoll_ready - a chunk of one set's ready list
+ * @h: &ckpt_hdr.type is %CKPT_REC_EPOLL_READY
+ * @epoll_objref: the set
+ * @count: 1..%CKPT_CHUNK_ENTRIES entries follow
+ * @ready: the ready list in order, head first
+ */
 struct ckpt_rec_epoll_ready {
 	struct ckpt_hdr h;
 	__u32 epoll_objref;
-	__u32 count;		/* 1..CKPT_CHUNK_ENTRIES entries follow */
-	/* struct ckpt_epoll_ready ready[count]; */
+	__u32 count;
+	struct ckpt_epoll_ready ready[];
 };
 
+/**
+ * struct ckpt_rec_trailer - the image's last record
+ * @h: &ckpt_hdr.type is %CKPT_REC_TRAILER
+ * @nobjects: FILE and PIPE records
+ * @nfds: fd entries
+ * @nitems: epoll item entries
+ * @nready: ready-list entries
+ * @nrecords: records before this one
+ * @checksum: zlib crc32 of every byte before this record
+ */
 struct ckpt_rec_trailer {
 	struct ckpt_hdr h;
-	__u32 nobjects;		/* FILE + PIPE records */
-	__u32 nfds;		/* fd entries */
-	__u64 nitems;		/* epoll item entries */
-	__u64 nready;		/* ready-list entries */
-	__u32 nrecords;		/* records before this one */
-	__u32 checksum;		/* zlib crc32 of every byte before this record */
+	__u32 nobjects;
+	__u32 nfds;
+	__u64 nitems;
+	__u64 nready;
+	__u32 nrecords;
+	__u32 checksum;
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_H */

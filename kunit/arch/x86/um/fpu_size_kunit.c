@@ -100,7 +100,7 @@ static struct kunit_case fpu_size_test_cases[] = {
 };
 
 static struct kunit_suite fpu_size_test_suite = {
-	.name = "um-fpu-size",
+	.name = "um_fpu_size",
 	.test_cases = fpu_size_test_cases,
 };
 

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fd-table: fd-table snapshots from /proc.  See fd-table.h.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cr-util.h"
+#include "fd-table.h"
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+static bool read_text(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+	ssize_t r = 1;
+
+	if (fd < 0)
+		return expect(false, "open %s: %s", path, strerror(errno));
+	while (got < cap - 1 && (r = read(fd, buf + got, cap - 1 - got)) > 0)
+		got += (size_t)r;
+	close(fd);
+	buf[got] = '\0';
+	if (r < 0)
+		return expect(false, "read %s: %s", path, strerror(errno));
+	return expect(got < cap - 1, "%s: more than %zu bytes", path, cap - 1);
+}
+
+/* The octal "flags:" line of an fdinfo text, or -1. */
+static long info_flags(const char *info)
+{
+	const char *p = strstr(info, "flags:");
+
+	return p ? strtol(p + 6, NULL, 8) : -1;
+}
+
+/*
+ * The one reader: @dir's fds in ascending order into @t, each with its
+ * file and flags; with @s, also each one's link and fdinfo text (needed
+ * for another process's table, whose flags come from that text).
+ */
+static bool table_read(const char *dir, bool self, struct fd_table *t, struct fd_snap *s)
+{
+	char path[96];
+	int fds[CR_MAX_FDS];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	t->n = 0;
+	snprintf(path, sizeof(path), "%s/fd", dir);
+	d = opendir(path);
+	if (!d)
+		return expect(false, "opendir %s: %s", path, strerror(errno));
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || (self && atoi(de->d_name) == dirfd(d)))
+			continue;
+		if (n == CR_MAX_FDS) {
+			closedir(d);
+			return expect(false, "%s: more than %d fds", path, CR_MAX_FDS);
+		}
+		fds[n++] = atoi(de->d_name);
+	}
+	closedir(d);
+	qsort(fds, (size_t)n, sizeof(int), cmp_int);
+	for (int i = 0; i < n; i++) {
+		struct fd_entry *e = &t->e[i];
+		struct stat st;
+		int r;
+
+		snprintf(path, sizeof(path), "%s/fd/%d", dir, fds[i]);
+		r = self ? fstat(fds[i], &st) : stat(path, &st);
+		if (r < 0)
+			return expect(false, "stat %s: %s", path, strerror(errno));
+		*e = (struct fd_entry){ .fd = fds[i], .dev = st.st_dev, .ino = st.st_ino };
+		if (s) {
+			ssize_t l = readlink(path, s->x[i].link, sizeof(s->x[i].link) - 1);
+
+			if (l < 0)
+				return expect(false, "readlink %s: %s", path, strerror(errno));
+			s->x[i].link[l] = '\0';
+			snprintf(path, sizeof(path), "%s/fdinfo/%d", dir, fds[i]);
+			if (!read_text(path, s->x[i].info, sizeof(s->x[i].info)))
+				return false;
+		}
+		if (self) {
+			e->fd_flags = fcntl(fds[i], F_GETFD);
+			e->fl_flags = fcntl(fds[i], F_GETFL);
+		} else {
+			long fl = s ? info_flags(s->x[i].info) : -1;
+
+			e->fd_flags = fl >= 0 && (fl & O_CLOEXEC) ? FD_CLOEXEC : 0;
+			e->fl_flags = (int)(fl & ~(long)O_CLOEXEC);
+		}
+		t->n = i + 1;
+	}
+	return true;
+}
+
+bool fd_table_read(struct fd_table *t)
+{
+	return table_read("/proc/self", true, t, NULL);
+}
+
+bool fd_table_equal(const struct fd_table *a, const struct fd_table *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (int i = 0; i < a->n; i++) {
+		const struct fd_entry *x = &a->e[i], *y = &b->e[i];
+
+		if (x->fd != y->fd || x->dev != y->dev || x->ino != y->ino ||
+		    x->fd_flags != y->fd_flags || x->fl_flags != y->fl_flags)
+			return false;
+	}
+	return true;
+}
+
+const char *fd_table_str(const struct fd_table *t, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < t->n && used < len; i++) {
+		int n = snprintf(buf + used, len - used, "%s%d", i ? " " : "",
+				 t->e[i].fd);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
+bool fd_table_unchanged(const struct fd_table *before, const char *when)
+{
+	struct fd_table after;
+	char a[256], b[256];
+
+	if (!fd_table_read(&after))
+		return false;
+	return expect(fd_table_equal(before, &after),
+		      "%s: expected the fd table unchanged [%s], got [%s]%s", when,
+		      fd_table_str(before, b, sizeof(b)),
+		      fd_table_str(&after, a, sizeof(a)),
+		      before->n == after.n ? " (same numbers, other files or flags)" : "");
+}
+
+bool fd_snap_read(const char *dir, bool self, struct fd_snap *s)
+{
+	return table_read(dir, self, &s->t, s);
+}
+
+/* fdinfo without its first line when that is "pos:" and @skip_pos. */
+static const char *info_body(const char *info, bool skip_pos)
+{
+	const char *nl = strchr(info, '\n');
+
+	return skip_pos && !strncmp(info, "pos:", 4) && nl ? nl + 1 : info;
+}
+
+bool fd_snap_same(const struct fd_snap *a, const struct fd_snap *b, int moving,
+		  const char *whose, char *why, size_t len)
+{
+	char x[256], y[256];
+	bool same = a->t.n == b->t.n;
+
+	for (int i = 0; same && i < a->t.n; i++)
+		same = a->t.e[i].fd == b->t.e[i].fd;
+	if (!same) {
+		snprintf(why, len, "%s fds were [%s], now [%s]", whose,
+			 fd_table_str(&a->t, x, sizeof(x)), fd_table_str(&b->t, y, sizeof(y)));
+		return false;
+	}
+	for (int i = 0; i < a->t.n; i++) {
+		const char *p = info_body(a->x[i].info, a->t.e[i].fd == moving);
+		const char *q = info_body(b->x[i].info, b->t.e[i].fd == moving);
+		size_t k = 0, start = 0;
+
+		if (strcmp(a->x[i].link, b->x[i].link)) {
+			snprintf(why, len, "%s fd %d was %s, now %s", whose, a->t.e[i].fd,
+				 a->x[i].link, b->x[i].link);
+			return false;
+		}
+		if (!strcmp(p, q))
+			continue;
+		while (p[k] && p[k] == q[k])
+			if (p[k++] == '\n')
+				start = k;
+		snprintf(why, len, "%s fd %d (%s): fdinfo line '%.*s' is now '%.*s'", whose,
+			 a->t.e[i].fd, a->x[i].link, (int)strcspn(p + start, "\n"), p + start,
+			 (int)strcspn(q + start, "\n"), q + start);
+		return false;
+	}
+	return true;
+}
+
+/* fdinfo */
+
+bool fdinfo_read(int fd, struct fdinfo *fi)
+{
+	char path[64], buf[4096], *line, *save;
+	ssize_t n;
+	int f;
+
+	*fi = (struct fdinfo){ .pos = -1 };
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return expect(false, "open %s: %s", path, strerror(errno));
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n < 0)
+		return expect(false, "read %s: %s", path, strerror(errno));
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "pos:", 4))
+			fi->pos = strtoll(line + 4, NULL, 10);
+		else if (!strncmp(line, "flags:", 6))
+			fi->flags = (unsigned int)strtoul(line + 6, NULL, 8);
+		else if (!strncmp(line, "eventfd-count:", 14)) {
+			fi->has_eventfd = true;
+			fi->eventfd_count = strtoull(line + 14, NULL, 16);
+		} else if (!strncmp(line, "eventfd-semaphore:", 18))
+			fi->eventfd_semaphore = atoi(line + 18);
+	}
+	return true;
+}

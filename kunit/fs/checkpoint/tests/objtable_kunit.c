@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit cases for the checkpoint object table: objrefs in first-seen
+ * order, one object per pointer, references held and dropped, and the
+ * restart-side rules that make a forward or mistyped objref impossible.
+ */
+#include <kunit/test.h>
+#include <linux/eventfd.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+
+#include "../internal.h"
+
+static void objtable_ctx_free(void *ctx)
+{
+	ckpt_ctx_free(ctx);
+}
+
+static void objtable_fput(void *file)
+{
+	fput(file);
+}
+
+static struct ckpt_ctx *objtable_ctx(struct kunit *test, enum ckpt_mode mode)
+{
+	struct file *image = eventfd_cr_create(0, 0);
+	struct ckpt_ctx *ctx;
+
+	/* Any file will do as an image the table never touches. */
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, image);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, objtable_fput, image), 0);
+	ctx = ckpt_ctx_alloc(mode, 0, image);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ctx);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, objtable_ctx_free, ctx), 0);
+	return ctx;
+}
+
+static struct file *objtable_file(struct kunit *test)
+{
+	struct file *file = eventfd_cr_create(0, 0);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, objtable_fput, file), 0);
+	return file;
+}
+
+static void objtable_objrefs_in_first_seen_order(struct kunit *test)
+{
+	struct ckpt_ctx *ctx = objtable_ctx(test, CKPT_MODE_CHECKPOINT);
+	int i;
+
+	for (i = 1; i <= 3; i++) {
+		struct ckpt_obj *obj = ckpt_obj_add(ctx, objtable_file(test),
+						    CKPT_OBJ_FILE);
+
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, obj);
+		KUNIT_EXPECT_EQ(test, obj->objref, (u32)i);
+	}
+	KUNIT_EXPECT_EQ(test, ctx->nobjects, 3U);
+}
+
+static void objtable_find_returns_the_added_object(struct kunit *test)
+{
+	struct ckpt_ctx *ctx = objtable_ctx(test, CKPT_MODE_CHECKPOINT);
+	struct file *a = objtable_file(test), *b = objtable_file(test);
+	struct ckpt_obj *oa = ckpt_obj_add(ctx, a, CKPT_OBJ_FILE);
+	struct ckpt_obj *ob = ckpt_obj_add(ctx, b, CKPT_OBJ_FILE);
+
+	KUNIT_EXPECT_PTR_EQ(test, ckpt_obj_find(ctx, a), oa);
+	KUNIT_EXPECT_PTR_EQ(test, ckpt_obj_find(ctx, b), ob);
+}
+
+static void objtable_find_unknown_pointer_is_null(struct kunit *test)
+{
+	struct ckpt_ctx *ctx = objtable_ctx(test, CKPT_MODE_CHECKPOINT);
+
+	KUNIT_EXPECT_NULL(test, ckpt_obj_find(ctx, objtable_file(test)));
+}
+
+static void objtable_adding_twice_is_refused(struct kunit *test)
+{
+	struct ckpt_ctx *ctx = objtable_ctx(test, CKPT_MODE_CHECKPOINT);
+	struct file *file = objtable_file(test);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ckpt_obj_add(ctx, file, CKPT_OBJ_FILE));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(ckpt_obj_add(ctx, file, CKPT_OBJ_FILE)),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, ctx->nobjects, 1U);
+}
+
+static void objtable_skipped_object_has_no_objref(struct kunit *test)
+{
+	struct ckpt_ctx *ctx = objtable_ctx(test, CKPT_MODE_CHECKPOINT);
+	struct ckpt_obj *skipped, *next;
+
+	skipped = ckpt_obj_add(ctx, objtable_file(test), CKPT_OBJ_SKIPPED);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, skipped);
+	KUNIT_EXPECT_EQ(test, skipped->objref, 0U);
+	next = ckpt_obj_add(ctx, objtable_file(test), CKPT_OBJ_FILE);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, next);
+	KUNIT_EXPECT_EQ(test, next->objref, 1U);
+}
+
+static void objtable_file_object_holds_a_reference(struct kunit *test)
+{
+	struct file *file = objtable_file(test);
+	long before = file_count(file);
+	struct ckpt_ctx *ctx = ckpt_ctx_alloc(CKPT_MODE_CHECKPOINT, 0, file);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ctx);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ckpt_obj_add(ctx, file, CKPT_OBJ_FILE));
+	KUNIT_EXPECT_EQ(test, file_count(file), before + 1);
+	ckpt_ctx_free(ctx);
+	KUNIT_EXPECT_EQ(test, file_count(file), before);
+}
+
+static struct ckpt_obj *restored_obj(struct kunit *test, struct ckpt_ctx *ctx,
+				     u32 objref, int *err)
+{
+	struct ckpt_obj *obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj->kind = CKPT_OBJ_FILE;
+	*err = ckpt_obj_insert_restored(ctx, obj, objref);
+	if (*err) {
+		kfree(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+static void objtable_restored_objrefs_must_be_sequential(struct kunit *test)
+{
+	struct ckpt_ctx *ctx = objtable_ctx(test, CKPT_MODE_RESTART);
+	int err;
+
+	restored_obj(test, ctx, 2, &err);
+	KUNIT_EXPECT_EQ(test, err, -EINVAL);
+	restored_obj(test, ctx, 1, &err);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	restored_obj(test, ctx, 1, &err);
+	KUNIT_EXPECT_EQ(test, err, -EINVAL);
+	restored_obj(test, ctx, 2, &err);
+	KUNIT_EXPECT_EQ(test, err, 0);
+}
+
+static void objtable_get_checks_kind_and_range(struct kunit *test)
+{
+	struct ckpt_ctx *ctx = objtable_ctx(test, CKPT_MODE_RESTART);
+	struct ckpt_obj *obj;
+	int err;
+
+	obj = restored_obj(test, ctx, 1, &err);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_PTR_EQ(test, ckpt_obj_lookup(ctx, 1, CKPT_OBJ_FILE), obj);
+	KUNIT_EXPECT_NULL(test, ckpt_obj_lookup(ctx, 1, CKPT_OBJ_OWNER));
+	KUNIT_EXPECT_NULL(test, ckpt_obj_lookup(ctx, 0, CKPT_OBJ_FILE));
+	KUNIT_EXPECT_NULL(test, ckpt_obj_lookup(ctx, 2, CKPT_OBJ_FILE));
+	KUNIT_EXPECT_NULL(test, ckpt_obj_lookup(ctx, U32_MAX, CKPT_OBJ_FILE));
+}
+
+static struct kunit_case objtable_test_cases[] = {
+	KUNIT_CASE(objtable_objrefs_in_first_seen_order),
+	KUNIT_CASE(objtable_find_returns_the_added_object),
+	KUNIT_CASE(objtable_find_unknown_pointer_is_null),
+	KUNIT_CASE(objtable_adding_twice_is_refused),
+	KUNIT_CASE(objtable_skipped_object_has_no_objref),
+	KUNIT_CASE(objtable_file_object_holds_a_reference),
+	KUNIT_CASE(objtable_restored_objrefs_must_be_sequential),
+	KUNIT_CASE(objtable_get_checks_kind_and_range),
+	{}
+};
+
+static struct kunit_suite objtable_test_suite = {
+	.name = "checkpoint_objtable",
+	.test_cases = objtable_test_cases,
+};
+
+kunit_test_suite(objtable_test_suite);

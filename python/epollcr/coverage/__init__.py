@@ -1,0 +1,1 @@
+"""The coverage gate: lcov tracefiles, coverage/scope, coverage/thresholds, the report."""

@@ -1,0 +1,1 @@
+"""Scenario files: parser, generator, reference model, shrinker (scenarios/FORMAT.md)."""

@@ -1,0 +1,98 @@
+"""The reference model against behaviour observed on the real kernel.
+
+Every `expect` in scenarios/corpus was checked on the UML kernel (make check
+runs the corpus there), so the model must predict exactly those results
+wherever it predicts at all.  The single-rule tests below are small
+scenarios whose results were observed the same way.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import unittest
+
+from epollcr import TOP
+from epollcr.scenarios.model import predict
+from epollcr.scenarios.scenario import parse_text
+
+CORPUS = os.path.join(TOP, "scenarios", "corpus")
+
+
+def check(tc: unittest.TestCase, text: str, name: str = "<test>") -> int:
+    scn = parse_text(text, name)
+    checked = 0
+    for op, p in zip(scn.ops, predict(scn)):
+        if op.expect is not None and p is not None:
+            tc.assertEqual(p, op.expect, f"{name}:{op.line}: {op.source()}")
+            checked += 1
+    return checked
+
+
+class CorpusAgreement(unittest.TestCase):
+    def test_every_corpus_expectation(self) -> None:
+        files = sorted(glob.glob(os.path.join(CORPUS, "*.scn")))
+        self.assertGreater(len(files), 10)
+        total = 0
+        for f in files:
+            with open(f, encoding="utf-8") as fh:
+                total += check(self, fh.read(), f)
+        self.assertGreater(total, 50)
+
+
+class Rules(unittest.TestCase):
+    """One epoll rule each; expectations as the UML kernel reported them."""
+
+    def test_insert_of_ready_target_queues_it(self) -> None:
+        check(self, "epoll ep\neventfd a 2\nctl add ep a in|out 0x5\nwait ep 1 expect 5:5\n")
+
+    def test_lt_requeued_at_tail(self) -> None:
+        check(self, "epoll ep\neventfd a 1\neventfd b 1\nctl add ep a in 0xa\n"
+              "ctl add ep b in 0xb\nwait ep 1 expect a:1\nwait ep 1 expect b:1\n"
+              "wait ep 1 expect a:1\n")
+
+    def test_et_not_requeued(self) -> None:
+        check(self, "epoll ep\neventfd a 1\nctl add ep a in|et 0xa\nwait ep 1 expect a:1\n"
+              "wait ep 1 expect\n")
+
+    def test_oneshot_disarms_until_mod(self) -> None:
+        check(self, "epoll ep\neventfd a 1\nctl add ep a in|oneshot 0xa\nwait ep 1 expect a:1\n"
+              "write a 1 expect 8\nwait ep 1 expect\nctl mod ep a in 0xb\nwait ep 1 expect b:1\n")
+
+    def test_maxevents_leaves_rest_at_head(self) -> None:
+        check(self, "epoll ep\neventfd a 0\neventfd b 0\neventfd c 0\nctl add ep a in 0xa\n"
+              "ctl add ep b in 0xb\nctl add ep c in 0xc\nwrite b 1\nwrite c 1\nwrite a 1\n"
+              "wait ep 1 expect b:1\nwait ep 1 expect c:1\nwait ep 3 expect a:1 b:1 c:1\n")
+
+    def test_not_ready_item_dropped_at_scan(self) -> None:
+        check(self, "epoll ep\neventfd a 1 nonblock\nctl add ep a in 0xa\nread a 8 expect 8 v=1\n"
+              "wait ep 4 expect\n")
+
+    def test_close_last_fd_removes_item(self) -> None:
+        check(self, "epoll ep\neventfd a 1\ndup a b\nctl add ep a in 0xa\nclose a\n"
+              "wait ep 2 expect a:1\nclose b\nwait ep 2 expect\n")
+
+    def test_wake_newest_first(self) -> None:
+        check(self, "epoll ep\neventfd a 0\ndup a b\nctl add ep a in 0x1\nctl add ep b in 0x2\n"
+              "write a 1\nwait ep 4 expect 2:1 1:1\n")
+
+    def test_pipe_hup_and_err(self) -> None:
+        check(self, "epoll ep\npipe r w nonblock\nctl add ep r in 0x1\nclose w\n"
+              "wait ep 4 expect 1:10\n")
+        check(self, "epoll ep\npipe r w nonblock\nctl add ep w out 0x2\nclose r\n"
+              "wait ep 4 expect 2:c\n")
+
+    def test_eventfd_semaphore(self) -> None:
+        check(self, "eventfd a 2 semaphore nonblock\nread a 8 expect 8 v=1\n"
+              "read a 8 expect 8 v=1\nread a 8 expect -EAGAIN\n")
+
+    def test_nested_not_predicted(self) -> None:
+        scn = parse_text("epoll a\nepoll b\nctl add a b in 0x1\nwait a 1 record\n")
+        self.assertIsNone(predict(scn)[-1])
+
+    def test_outside_task_blinds_the_model(self) -> None:
+        scn = parse_text("epoll a\neventfd e\nhctl add a e in 0x1\ncheckpoint\nwait a 1 record\n")
+        self.assertIsNone(predict(scn)[-1])
+
+
+if __name__ == "__main__":
+    unittest.main()
