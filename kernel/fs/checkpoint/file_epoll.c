@@ -436,13 +436,17 @@ static int ckpt_epoll_restore_ready(struct ckpt_ctx *ctx, void *data)
 {
 	struct ckpt_epoll_counts *counts = data;
 	struct ckpt_obj *epoll = ckpt_obj_lookup(ctx, counts->epoll_objref,
-					      CKPT_OBJ_FILE);
+						 CKPT_OBJ_FILE);
 	struct ckpt_ready_reader reader = {
 		.ctx = ctx,
 		.epoll_objref = counts->epoll_objref,
 		.left = counts->nready,
 	};
 	int err;
+
+	/* Queued by ckpt_epoll_restore_items(), which checked the set. */
+	if (WARN_ON_ONCE(!epoll))
+		return -EINVAL;
 
 	err = eventpoll_cr_restore_ready(epoll->file, ckpt_ready_next,
 					 &reader);
@@ -475,7 +479,7 @@ static int ckpt_epoll_restore_items(struct ckpt_ctx *ctx, void *data)
 {
 	struct ckpt_epoll_counts *counts = data, *ready;
 	struct ckpt_obj *epoll = ckpt_obj_lookup(ctx, counts->epoll_objref,
-					      CKPT_OBJ_FILE);
+						 CKPT_OBJ_FILE);
 	struct ckpt_epoll_item item, prev;
 	u32 left = counts->nitems, count;
 	int err = 0;

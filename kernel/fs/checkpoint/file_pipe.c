@@ -116,10 +116,12 @@ static int ckpt_pipe_checkpoint(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 	struct ckpt_obj *pipe = ckpt_obj_find(ctx, get_pipe_info(obj->file,
 								  false));
 	u32 end = ckpt_pipe_end(obj->file);
-	struct ckpt_file_pipe spec = {
-		.pipe_objref = pipe->objref,
-		.end = end,
-	};
+	struct ckpt_file_pipe spec = { .end = end };
+
+	/* Collect gave every end's pipe an object first. */
+	if (WARN_ON_ONCE(!pipe))
+		return -EINVAL;
+	spec.pipe_objref = pipe->objref;
 
 	/* Two open files on one end (a reopen through /proc) stay unsupported. */
 	if (pipe->ends_claimed & BIT(end)) {

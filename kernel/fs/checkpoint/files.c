@@ -64,12 +64,6 @@ static const struct ckpt_owner_ops *ckpt_owner_of_record(u32 record)
 	return NULL;
 }
 
-static u32 ckpt_fmode(struct file *file)
-{
-	return (file->f_mode & FMODE_READ ? CKPT_FMODE_READ : 0) |
-	       (file->f_mode & FMODE_WRITE ? CKPT_FMODE_WRITE : 0);
-}
-
 static void *ckpt_fd_value(u32 objref, u32 flags)
 {
 	return xa_mk_value((unsigned long)objref << 2 | flags);
@@ -210,34 +204,6 @@ static int ckpt_write_image_header(struct ckpt_ctx *ctx)
 	return ckpt_write_record(ctx, CKPT_REC_HEADER, &rec, sizeof(rec));
 }
 
-/* Writes the FILE record of @obj: common part, @spec, @tail, padding. */
-int ckpt_write_file(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
-		    const void *spec, u32 spec_len,
-		    const void *tail, u32 tail_len)
-{
-	struct file *file = obj->file;
-	struct ckpt_rec_file rec = {
-		.objref = obj->objref,
-		.file_type = obj->ops->type,
-		.f_flags = file->f_flags & VALID_OPEN_FLAGS,
-		.f_mode = ckpt_fmode(file),
-		.f_pos = obj->f_pos,
-	};
-	u32 len = sizeof(rec) + spec_len + tail_len;
-	int err;
-
-	err = ckpt_write_begin(ctx, CKPT_REC_FILE, ckpt_padded(len));
-	if (!err)
-		err = ckpt_write(ctx, &rec.objref, sizeof(rec) - sizeof(rec.h));
-	if (!err)
-		err = ckpt_write(ctx, spec, spec_len);
-	if (!err && tail_len)
-		err = ckpt_write(ctx, tail, tail_len);
-	if (!err)
-		err = ckpt_write_zeros(ctx, ckpt_padded(len) - len);
-	return err ?: ckpt_write_end(ctx);
-}
-
 static int ckpt_write_objects(struct ckpt_ctx *ctx)
 {
 	struct ckpt_obj *obj;
@@ -369,22 +335,6 @@ static int ckpt_read_image_header(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-/*
- * Sets the flags fcntl(F_SETFL) could have changed after the file was
- * created; every other bit must already match what creation produced.
- */
-int ckpt_file_set_flags(struct file *file, u32 f_flags)
-{
-	const u32 settable = O_APPEND | O_NONBLOCK;
-
-	if ((file->f_flags ^ f_flags) & VALID_OPEN_FLAGS & ~settable)
-		return -EINVAL;
-	spin_lock(&file->f_lock);
-	file->f_flags = (file->f_flags & ~settable) | (f_flags & settable);
-	spin_unlock(&file->f_lock);
-	return 0;
-}
-
 static int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 {
 	const struct ckpt_file_ops *ops;
@@ -428,14 +378,6 @@ static int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 out_free:
 	ckpt_obj_free(obj);
 	return err;
-}
-
-/* Reads a FILE record's type-specific part when it is of fixed size. */
-int ckpt_read_spec(struct ckpt_ctx *ctx, void *spec, u32 size, u32 spec_len)
-{
-	if (spec_len != size)
-		return -EINVAL;
-	return ckpt_read(ctx, spec, size);
 }
 
 /* Returns -EBUSY if the caller already has @fd open. */
@@ -576,9 +518,15 @@ static int ckpt_install_fds(struct ckpt_ctx *ctx)
 		if (v & CKPT_FD_SKIPPED)
 			continue;
 		obj = ckpt_obj_lookup(ctx, v >> 2, CKPT_OBJ_FILE);
-		err = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? -ENOMEM :
-		      install_fd_unused(fd, obj->file,
-					v & CKPT_FD_CLOEXEC ? O_CLOEXEC : 0);
+		/* ckpt_restore_fd_chunk() let only such objrefs in. */
+		if (WARN_ON_ONCE(!obj))
+			err = -EINVAL;
+		else if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+			err = -ENOMEM;
+		else
+			err = install_fd_unused(fd, obj->file,
+						v & CKPT_FD_CLOEXEC ?
+						O_CLOEXEC : 0);
 		if (err) {
 			if (fd)
 				ckpt_uninstall(ctx, fd - 1);

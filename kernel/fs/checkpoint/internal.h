@@ -258,9 +258,12 @@ extern const struct ckpt_file_ops ckpt_pipe_ops;
 extern const struct ckpt_file_ops ckpt_eventfd_ops;
 extern const struct ckpt_file_ops ckpt_epoll_ops;
 
-/* files.c */
+/* files.c: the fd table and the order of the image */
 int ckpt_checkpoint_files(struct ckpt_ctx *ctx);
 int ckpt_restart_files(struct ckpt_ctx *ctx);
+
+/* file_record.c: the common part of FILE records, for the file types */
+u32 ckpt_fmode(struct file *file);
 int ckpt_write_file(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 		    const void *spec, u32 spec_len,
 		    const void *tail, u32 tail_len);
