@@ -80,6 +80,50 @@ MODULE_PARM_DESC(fuzz_verbose,
 #define FUZZ_SLACK		16384
 #define FUZZ_TRAILER_LEN	((u32)sizeof(struct ckpt_rec_trailer))
 
+/*
+ * Every field position and size below comes from the structs of
+ * <uapi/linux/checkpoint.h>.  FUZZ_AT() is where member @m of the @type
+ * that starts at @p (a record, or an entry of one) lies; FUZZ_U32() reads
+ * it as the image holds it: unaligned, in the writer's byte order, which
+ * is little-endian.
+ */
+#define FUZZ_AT(p, type, m)	((p) + offsetof(type, m))
+#define FUZZ_U32(p, type, m)	get_unaligned_le32(FUZZ_AT(p, type, m))
+
+/* Where a FILE record's type-specific part (struct ckpt_file_*) starts. */
+#define FUZZ_FILE_SPEC		((u32)sizeof(struct ckpt_rec_file))
+
+/*
+ * Where the entries of FD, ITEMS and READY records start.  It is one
+ * offset for all three, and fuzz_resize() grows a record of any type by
+ * repeating its bytes from there.
+ */
+#define FUZZ_ENTRIES_OFF	((u32)offsetof(struct ckpt_rec_fd, entries))
+static_assert(offsetof(struct ckpt_rec_epoll_items, items) == FUZZ_ENTRIES_OFF);
+static_assert(offsetof(struct ckpt_rec_epoll_ready, ready) == FUZZ_ENTRIES_OFF);
+
+/*
+ * The fields read or written as u32s: by FUZZ_U32(), fuzz_rec_u32() and
+ * fuzz_resize(); by fuzz_other_fd(), every FUZZ_FD field; and by
+ * fuzz_len_for_count(), the counts it resizes a record for.
+ */
+static_assert(sizeof_field(struct ckpt_hdr, type) == sizeof(u32));
+static_assert(sizeof_field(struct ckpt_hdr, len) == sizeof(u32));
+static_assert(sizeof_field(struct ckpt_rec_file, file_type) == sizeof(u32));
+static_assert(sizeof_field(struct ckpt_rec_file, f_mode) == sizeof(u32));
+static_assert(sizeof_field(struct ckpt_file_regular, path_len) == sizeof(u32));
+static_assert(sizeof_field(struct ckpt_file_epoll, nitems) == sizeof(u32));
+static_assert(sizeof_field(struct ckpt_file_epoll, nready) == sizeof(u32));
+static_assert(sizeof_field(struct ckpt_rec_pipe, nbytes) == sizeof(u32));
+static_assert(sizeof_field(struct ckpt_rec_fd, count) == sizeof(u32));
+static_assert(sizeof_field(struct ckpt_fd_entry, fd) == sizeof(u32));
+static_assert(sizeof_field(struct ckpt_rec_epoll_items, count) == sizeof(u32));
+static_assert(sizeof_field(struct ckpt_epoll_item, fd) == sizeof(u32));
+static_assert(sizeof_field(struct ckpt_rec_epoll_ready, epoll_objref) ==
+	      sizeof(u32));
+static_assert(sizeof_field(struct ckpt_rec_epoll_ready, count) == sizeof(u32));
+static_assert(sizeof_field(struct ckpt_epoll_ready, fd) == sizeof(u32));
+
 #define FUZZ_REGULAR_PATH	"/cr-kunit-fuzz-regular"
 
 enum fuzz_kind {
@@ -363,14 +407,25 @@ KUNIT_ARRAY_PARAM(fuzz_image, fuzz_images, fuzz_image_desc);
 
 /* ---- the records and fields of an image ---- */
 
+/*
+ * The u32 at @off of record @r, or 0 if @r is shorter than the shortest
+ * record that holds it (record lengths are multiples of 8).
+ */
+static u32 fuzz_rec_u32(const struct fuzz *fz, const struct fuzz_rec *r,
+			u32 off)
+{
+	return r->len >= ckpt_padded(off + sizeof(u32)) ?
+	       get_unaligned_le32(fz->buf + r->off + off) : 0;
+}
+
 static int fuzz_walk(const u8 *buf, u32 len, struct fuzz_rec *recs)
 {
 	u32 pos = 0;
 	int n = 0;
 
 	while (n < FUZZ_MAX_RECS && len - pos >= sizeof(struct ckpt_hdr)) {
-		u32 type = get_unaligned_le32(buf + pos);
-		u32 rlen = get_unaligned_le32(buf + pos + 4);
+		u32 type = FUZZ_U32(buf + pos, struct ckpt_hdr, type);
+		u32 rlen = FUZZ_U32(buf + pos, struct ckpt_hdr, len);
 
 		if (rlen < sizeof(struct ckpt_hdr) || rlen % 8 || rlen > len - pos)
 			break;
@@ -408,18 +463,22 @@ static void fuzz_fix_trailer(struct fuzz *fz, bool counts)
 		t.nrecords = 0;
 		for (i = 0; i < n; i++) {
 			const struct fuzz_rec *r = &fz->recs[i];
-			u32 at8 = r->len >= 16 ? get_unaligned_le32(fz->buf + r->off + 8) : 0;
-			u32 at12 = r->len >= 16 ? get_unaligned_le32(fz->buf + r->off + 12) : 0;
 
 			t.nrecords++;
 			if (r->type == CKPT_REC_FILE || r->type == CKPT_REC_PIPE)
 				t.nobjects++;
 			else if (r->type == CKPT_REC_FD)
-				t.nfds += at8;
+				t.nfds += fuzz_rec_u32(fz, r,
+						       offsetof(struct ckpt_rec_fd,
+								count));
 			else if (r->type == CKPT_REC_EPOLL_ITEMS)
-				t.nitems += at12;
+				t.nitems += fuzz_rec_u32(fz, r,
+							 offsetof(struct ckpt_rec_epoll_items,
+								  count));
 			else if (r->type == CKPT_REC_EPOLL_READY)
-				t.nready += at12;
+				t.nready += fuzz_rec_u32(fz, r,
+							 offsetof(struct ckpt_rec_epoll_ready,
+								  count));
 		}
 	}
 	t.checksum = ckpt_image_crc(fz->buf, body, 0);
@@ -443,6 +502,13 @@ struct fuzz_layout {
 	u8 kind;
 };
 
+/* Member @m of @type; byte @i of what follows a @type. */
+#define FUZZ_L(type, m, kind)	{ offsetof(type, m), sizeof_field(type, m), kind }
+#define FUZZ_AFTER(type, i, kind)	{ sizeof(type) + (i), 1, kind }
+
+/* fuzz_layout.off is a u8: the largest struct a layout describes fits. */
+static_assert(sizeof(struct ckpt_rec_header) <= U8_MAX);
+
 /* Layouts end with an entry of size 0. */
 static void fuzz_add_layout(struct fuzz *fz, int r, u32 base,
 			    const struct fuzz_layout *l)
@@ -451,104 +517,156 @@ static void fuzz_add_layout(struct fuzz *fz, int r, u32 base,
 		fuzz_add(fz, r, base + l->off, l->size, l->kind);
 }
 
-/* Entries of FD, ITEMS and READY records, as many as the record holds. */
-static void fuzz_add_entries(struct fuzz *fz, int r, u32 esize,
+/*
+ * Entries of FD, ITEMS and READY records, @esize bytes each from @first,
+ * as many as the record holds.
+ */
+static void fuzz_add_entries(struct fuzz *fz, int r, u32 first, u32 esize,
 			     const struct fuzz_layout *l)
 {
 	u32 e;
 
-	for (e = 16; e + esize <= fz->recs[r].len; e += esize)
+	for (e = first; e + esize <= fz->recs[r].len; e += esize)
 		fuzz_add_layout(fz, r, e, l);
 }
 
+static const struct fuzz_layout fuzz_hdr_fields[] = {
+	FUZZ_L(struct ckpt_hdr, type, FUZZ_TYPE),
+	FUZZ_L(struct ckpt_hdr, len, FUZZ_LEN),
+	{}
+};
+
+/* The fields, then the release's first and last bytes. */
 static const struct fuzz_layout fuzz_header_fields[] = {
-	{ 8, 8, FUZZ_ANY }, { 16, 4, FUZZ_ANY }, { 20, 4, FUZZ_ANY },
-	{ 24, 8, FUZZ_ANY }, { 32, 1, FUZZ_ANY }, { 95, 1, FUZZ_ANY },
+	FUZZ_L(struct ckpt_rec_header, magic, FUZZ_ANY),
+	FUZZ_L(struct ckpt_rec_header, version, FUZZ_ANY),
+	FUZZ_L(struct ckpt_rec_header, arch, FUZZ_ANY),
+	FUZZ_L(struct ckpt_rec_header, flags, FUZZ_ANY),
+	FUZZ_L(struct ckpt_rec_header, release[0], FUZZ_ANY),
+	FUZZ_L(struct ckpt_rec_header, release[CKPT_RELEASE_LEN - 1], FUZZ_ANY),
 	{}
 };
 
 static const struct fuzz_layout fuzz_file_fields[] = {
-	{ 8, 4, FUZZ_OBJREF }, { 12, 4, FUZZ_TYPE }, { 16, 4, FUZZ_ANY },
-	{ 20, 4, FUZZ_TYPE }, { 24, 8, FUZZ_ANY },
+	FUZZ_L(struct ckpt_rec_file, objref, FUZZ_OBJREF),
+	FUZZ_L(struct ckpt_rec_file, file_type, FUZZ_TYPE),
+	FUZZ_L(struct ckpt_rec_file, f_flags, FUZZ_ANY),
+	FUZZ_L(struct ckpt_rec_file, f_mode, FUZZ_TYPE),
+	FUZZ_L(struct ckpt_rec_file, f_pos, FUZZ_ANY),
 	{}
 };
 
+/*
+ * The type-specific parts of FILE records, at FUZZ_FILE_SPEC.  A regular
+ * file's is followed by its path: its first two bytes are fields too.
+ */
 static const struct fuzz_layout fuzz_regular_fields[] = {
-	{ 32, 4, FUZZ_COUNT }, { 36, 4, FUZZ_ANY }, { 40, 1, FUZZ_ANY },
-	{ 41, 1, FUZZ_ANY },
+	FUZZ_L(struct ckpt_file_regular, path_len, FUZZ_COUNT),
+	FUZZ_L(struct ckpt_file_regular, __pad, FUZZ_ANY),
+	FUZZ_AFTER(struct ckpt_file_regular, 0, FUZZ_ANY),
+	FUZZ_AFTER(struct ckpt_file_regular, 1, FUZZ_ANY),
 	{}
 };
 
 static const struct fuzz_layout fuzz_pipe_end_fields[] = {
-	{ 32, 4, FUZZ_OBJREF }, { 36, 4, FUZZ_TYPE },
+	FUZZ_L(struct ckpt_file_pipe, pipe_objref, FUZZ_OBJREF),
+	FUZZ_L(struct ckpt_file_pipe, end, FUZZ_TYPE),
 	{}
 };
 
 static const struct fuzz_layout fuzz_eventfd_fields[] = {
-	{ 32, 8, FUZZ_COUNT }, { 40, 4, FUZZ_TYPE }, { 44, 4, FUZZ_ANY },
+	FUZZ_L(struct ckpt_file_eventfd, count, FUZZ_COUNT),
+	FUZZ_L(struct ckpt_file_eventfd, efd_flags, FUZZ_TYPE),
+	FUZZ_L(struct ckpt_file_eventfd, __pad, FUZZ_ANY),
 	{}
 };
 
 static const struct fuzz_layout fuzz_epoll_fields[] = {
-	{ 32, 4, FUZZ_ANY }, { 36, 2, FUZZ_ANY }, { 38, 1, FUZZ_ANY },
-	{ 39, 1, FUZZ_ANY }, { 40, 4, FUZZ_COUNT }, { 44, 4, FUZZ_COUNT },
+	FUZZ_L(struct ckpt_file_epoll, busy_poll_usecs, FUZZ_ANY),
+	FUZZ_L(struct ckpt_file_epoll, busy_poll_budget, FUZZ_ANY),
+	FUZZ_L(struct ckpt_file_epoll, prefer_busy_poll, FUZZ_ANY),
+	FUZZ_L(struct ckpt_file_epoll, __pad, FUZZ_ANY),
+	FUZZ_L(struct ckpt_file_epoll, nitems, FUZZ_COUNT),
+	FUZZ_L(struct ckpt_file_epoll, nready, FUZZ_COUNT),
 	{}
 };
 
+/* The fields, then the first byte of the pipe's data. */
 static const struct fuzz_layout fuzz_pipe_fields[] = {
-	{ 8, 4, FUZZ_OBJREF }, { 12, 4, FUZZ_COUNT }, { 16, 4, FUZZ_COUNT },
-	{ 20, 4, FUZZ_ANY }, { 24, 1, FUZZ_ANY },
+	FUZZ_L(struct ckpt_rec_pipe, objref, FUZZ_OBJREF),
+	FUZZ_L(struct ckpt_rec_pipe, capacity, FUZZ_COUNT),
+	FUZZ_L(struct ckpt_rec_pipe, nbytes, FUZZ_COUNT),
+	FUZZ_L(struct ckpt_rec_pipe, __pad, FUZZ_ANY),
+	FUZZ_AFTER(struct ckpt_rec_pipe, 0, FUZZ_ANY),
 	{}
 };
 
 static const struct fuzz_layout fuzz_fd_fields[] = {
-	{ 8, 4, FUZZ_COUNT }, { 12, 4, FUZZ_ANY },
+	FUZZ_L(struct ckpt_rec_fd, count, FUZZ_COUNT),
+	FUZZ_L(struct ckpt_rec_fd, __pad, FUZZ_ANY),
 	{}
 };
 
 static const struct fuzz_layout fuzz_fd_entry[] = {
-	{ 0, 4, FUZZ_FD }, { 4, 4, FUZZ_OBJREF }, { 8, 4, FUZZ_TYPE },
-	{ 12, 4, FUZZ_ANY },
+	FUZZ_L(struct ckpt_fd_entry, fd, FUZZ_FD),
+	FUZZ_L(struct ckpt_fd_entry, objref, FUZZ_OBJREF),
+	FUZZ_L(struct ckpt_fd_entry, flags, FUZZ_TYPE),
+	FUZZ_L(struct ckpt_fd_entry, __pad, FUZZ_ANY),
 	{}
 };
 
-/* ITEMS and READY share their head: epoll objref and count. */
-static const struct fuzz_layout fuzz_set_fields[] = {
-	{ 8, 4, FUZZ_OBJREF }, { 12, 4, FUZZ_COUNT },
+static const struct fuzz_layout fuzz_items_fields[] = {
+	FUZZ_L(struct ckpt_rec_epoll_items, epoll_objref, FUZZ_OBJREF),
+	FUZZ_L(struct ckpt_rec_epoll_items, count, FUZZ_COUNT),
 	{}
 };
 
 static const struct fuzz_layout fuzz_item_entry[] = {
-	{ 0, 8, FUZZ_ANY }, { 8, 4, FUZZ_FD }, { 12, 4, FUZZ_OBJREF },
-	{ 16, 4, FUZZ_TYPE }, { 20, 4, FUZZ_ANY },
+	FUZZ_L(struct ckpt_epoll_item, data, FUZZ_ANY),
+	FUZZ_L(struct ckpt_epoll_item, fd, FUZZ_FD),
+	FUZZ_L(struct ckpt_epoll_item, target_objref, FUZZ_OBJREF),
+	FUZZ_L(struct ckpt_epoll_item, events, FUZZ_TYPE),
+	FUZZ_L(struct ckpt_epoll_item, wake_order, FUZZ_ANY),
+	{}
+};
+
+static const struct fuzz_layout fuzz_ready_fields[] = {
+	FUZZ_L(struct ckpt_rec_epoll_ready, epoll_objref, FUZZ_OBJREF),
+	FUZZ_L(struct ckpt_rec_epoll_ready, count, FUZZ_COUNT),
 	{}
 };
 
 static const struct fuzz_layout fuzz_ready_entry[] = {
-	{ 0, 4, FUZZ_FD }, { 4, 4, FUZZ_OBJREF },
+	FUZZ_L(struct ckpt_epoll_ready, fd, FUZZ_FD),
+	FUZZ_L(struct ckpt_epoll_ready, target_objref, FUZZ_OBJREF),
 	{}
 };
 
 static const struct fuzz_layout fuzz_trailer_fields[] = {
-	{ 8, 4, FUZZ_COUNT }, { 12, 4, FUZZ_COUNT }, { 16, 8, FUZZ_COUNT },
-	{ 24, 8, FUZZ_COUNT }, { 32, 4, FUZZ_COUNT }, { 36, 4, FUZZ_ANY },
+	FUZZ_L(struct ckpt_rec_trailer, nobjects, FUZZ_COUNT),
+	FUZZ_L(struct ckpt_rec_trailer, nfds, FUZZ_COUNT),
+	FUZZ_L(struct ckpt_rec_trailer, nitems, FUZZ_COUNT),
+	FUZZ_L(struct ckpt_rec_trailer, nready, FUZZ_COUNT),
+	FUZZ_L(struct ckpt_rec_trailer, nrecords, FUZZ_COUNT),
+	FUZZ_L(struct ckpt_rec_trailer, checksum, FUZZ_ANY),
 	{}
 };
 
 static void fuzz_add_file(struct fuzz *fz, int r)
 {
 	const struct fuzz_rec *rec = &fz->recs[r];
-	u32 type = rec->len >= 16 ? get_unaligned_le32(fz->buf + rec->off + 12) : 0;
+	u32 type = fuzz_rec_u32(fz, rec,
+				offsetof(struct ckpt_rec_file, file_type));
 
 	fuzz_add_layout(fz, r, 0, fuzz_file_fields);
 	if (type == CKPT_FILE_REGULAR)
-		fuzz_add_layout(fz, r, 0, fuzz_regular_fields);
+		fuzz_add_layout(fz, r, FUZZ_FILE_SPEC, fuzz_regular_fields);
 	else if (type == CKPT_FILE_PIPE)
-		fuzz_add_layout(fz, r, 0, fuzz_pipe_end_fields);
+		fuzz_add_layout(fz, r, FUZZ_FILE_SPEC, fuzz_pipe_end_fields);
 	else if (type == CKPT_FILE_EVENTFD)
-		fuzz_add_layout(fz, r, 0, fuzz_eventfd_fields);
+		fuzz_add_layout(fz, r, FUZZ_FILE_SPEC, fuzz_eventfd_fields);
 	else if (type == CKPT_FILE_EPOLL)
-		fuzz_add_layout(fz, r, 0, fuzz_epoll_fields);
+		fuzz_add_layout(fz, r, FUZZ_FILE_SPEC, fuzz_epoll_fields);
 }
 
 static void fuzz_collect(struct fuzz *fz)
@@ -557,8 +675,7 @@ static void fuzz_collect(struct fuzz *fz)
 
 	fz->nfields = 0;
 	for (r = 0; r < fz->nrecs; r++) {
-		fuzz_add(fz, r, 0, 4, FUZZ_TYPE);
-		fuzz_add(fz, r, 4, 4, FUZZ_LEN);
+		fuzz_add_layout(fz, r, 0, fuzz_hdr_fields);
 		switch (fz->recs[r].type) {
 		case CKPT_REC_HEADER:
 			fuzz_add_layout(fz, r, 0, fuzz_header_fields);
@@ -571,17 +688,23 @@ static void fuzz_collect(struct fuzz *fz)
 			break;
 		case CKPT_REC_FD:
 			fuzz_add_layout(fz, r, 0, fuzz_fd_fields);
-			fuzz_add_entries(fz, r, sizeof(struct ckpt_fd_entry),
+			fuzz_add_entries(fz, r,
+					 offsetof(struct ckpt_rec_fd, entries),
+					 sizeof(struct ckpt_fd_entry),
 					 fuzz_fd_entry);
 			break;
 		case CKPT_REC_EPOLL_ITEMS:
-			fuzz_add_layout(fz, r, 0, fuzz_set_fields);
-			fuzz_add_entries(fz, r, sizeof(struct ckpt_epoll_item),
+			fuzz_add_layout(fz, r, 0, fuzz_items_fields);
+			fuzz_add_entries(fz, r,
+					 offsetof(struct ckpt_rec_epoll_items, items),
+					 sizeof(struct ckpt_epoll_item),
 					 fuzz_item_entry);
 			break;
 		case CKPT_REC_EPOLL_READY:
-			fuzz_add_layout(fz, r, 0, fuzz_set_fields);
-			fuzz_add_entries(fz, r, sizeof(struct ckpt_epoll_ready),
+			fuzz_add_layout(fz, r, 0, fuzz_ready_fields);
+			fuzz_add_entries(fz, r,
+					 offsetof(struct ckpt_rec_epoll_ready, ready),
+					 sizeof(struct ckpt_epoll_ready),
 					 fuzz_ready_entry);
 			break;
 		case CKPT_REC_TRAILER:
@@ -702,7 +825,8 @@ static u64 fuzz_value(struct fuzz *fz, const struct fuzz_field *f, u64 old)
 
 /*
  * Grows or shrinks record @r to @len bytes at its end; grown bytes repeat
- * its entries (or payload) from offset 16, so arrays grow by copies.
+ * its bytes from FUZZ_ENTRIES_OFF (its entries, or its payload), so arrays
+ * grow by copies.
  */
 static void fuzz_resize(struct fuzz *fz, int r, u32 len)
 {
@@ -718,14 +842,15 @@ static void fuzz_resize(struct fuzz *fz, int r, u32 len)
 			return;
 		memmove(fz->buf + end + grow, fz->buf + end, fz->len - end);
 		for (i = 0; i < grow; i++)
-			fz->buf[end + i] = rec->len > 16 ?
-				fz->buf[rec->off + 16 + i % (rec->len - 16)] : 0;
+			fz->buf[end + i] = rec->len > FUZZ_ENTRIES_OFF ?
+				fz->buf[rec->off + FUZZ_ENTRIES_OFF +
+					i % (rec->len - FUZZ_ENTRIES_OFF)] : 0;
 		fz->len += grow;
 	} else {
 		memmove(fz->buf + rec->off + len, fz->buf + end, fz->len - end);
 		fz->len -= rec->len - len;
 	}
-	put_unaligned_le32(len, fz->buf + rec->off + 4);
+	put_unaligned_le32(len, FUZZ_AT(fz->buf + rec->off, struct ckpt_hdr, len));
 	fuzz_say(fz, ", record resized %u->%u", rec->len, len);
 }
 
@@ -741,17 +866,25 @@ static u32 fuzz_len_for_count(struct fuzz *fz, const struct fuzz_field *f)
 
 	switch (rec->type) {
 	case CKPT_REC_FD:
-		return at == 8 ? 16 + v * (u32)sizeof(struct ckpt_fd_entry) : 0;
+		return at == offsetof(struct ckpt_rec_fd, count) ?
+		       (u32)offsetof(struct ckpt_rec_fd, entries) +
+		       v * (u32)sizeof(struct ckpt_fd_entry) : 0;
 	case CKPT_REC_EPOLL_ITEMS:
-		return at == 12 ? 16 + v * (u32)sizeof(struct ckpt_epoll_item) : 0;
+		return at == offsetof(struct ckpt_rec_epoll_items, count) ?
+		       (u32)offsetof(struct ckpt_rec_epoll_items, items) +
+		       v * (u32)sizeof(struct ckpt_epoll_item) : 0;
 	case CKPT_REC_EPOLL_READY:
-		return at == 12 ? 16 + v * (u32)sizeof(struct ckpt_epoll_ready) : 0;
+		return at == offsetof(struct ckpt_rec_epoll_ready, count) ?
+		       (u32)offsetof(struct ckpt_rec_epoll_ready, ready) +
+		       v * (u32)sizeof(struct ckpt_epoll_ready) : 0;
 	case CKPT_REC_PIPE:
-		return at == 16 ? (u32)sizeof(struct ckpt_rec_pipe) +
-				  ckpt_padded(v) : 0;
+		return at == offsetof(struct ckpt_rec_pipe, nbytes) ?
+		       (u32)sizeof(struct ckpt_rec_pipe) + ckpt_padded(v) : 0;
 	case CKPT_REC_FILE:
-		if (at != 32 || get_unaligned_le32(fz->buf + rec->off + 12) !=
-				CKPT_FILE_REGULAR)
+		if (at != FUZZ_FILE_SPEC +
+			  offsetof(struct ckpt_file_regular, path_len) ||
+		    FUZZ_U32(fz->buf + rec->off, struct ckpt_rec_file,
+			     file_type) != CKPT_FILE_REGULAR)
 			return 0;
 		return ckpt_padded(sizeof(struct ckpt_rec_file) +
 				   sizeof(struct ckpt_file_regular) + v + 1);
@@ -1092,11 +1225,13 @@ static u32 fuzz_parse_objects(struct fuzz *fz)
 		obj = &fz->objs[++nobjs];
 		if (fz->recs[r].type == CKPT_REC_PIPE)
 			continue;
-		obj->file_type = get_unaligned_le32(p + 12);
-		obj->f_mode = get_unaligned_le32(p + 20);
+		obj->file_type = FUZZ_U32(p, struct ckpt_rec_file, file_type);
+		obj->f_mode = FUZZ_U32(p, struct ckpt_rec_file, f_mode);
 		if (obj->file_type == CKPT_FILE_EPOLL) {
-			obj->nitems = get_unaligned_le32(p + 40);
-			obj->nready = get_unaligned_le32(p + 44);
+			obj->nitems = FUZZ_U32(p + FUZZ_FILE_SPEC,
+					       struct ckpt_file_epoll, nitems);
+			obj->nready = FUZZ_U32(p + FUZZ_FILE_SPEC,
+					       struct ckpt_file_epoll, nready);
 		}
 	}
 	return nobjs;
@@ -1110,13 +1245,13 @@ static u32 fuzz_check_fds(struct fuzz *fz, u32 nobjs)
 
 	for (r = 0; r < fz->nrecs; r++) {
 		const u8 *p = fz->buf + fz->recs[r].off;
-		u32 count = get_unaligned_le32(p + 8);
+		u32 count = FUZZ_U32(p, struct ckpt_rec_fd, count);
 
 		if (fz->recs[r].type != CKPT_REC_FD)
 			continue;
 		for (i = 0; i < count; i++) {
 			const struct ckpt_fd_entry *e =
-				(const struct ckpt_fd_entry *)(p + 16) + i;
+				&((const struct ckpt_rec_fd *)p)->entries[i];
 			struct fuzz_obj *obj;
 			struct file *file;
 
@@ -1196,14 +1331,15 @@ static u32 fuzz_expected_ready(struct fuzz *fz, u32 objref)
 
 	for (r = 0; r < fz->nrecs; r++) {
 		const u8 *p = fz->buf + fz->recs[r].off;
-		u32 count = get_unaligned_le32(p + 12);
+		u32 count = FUZZ_U32(p, struct ckpt_rec_epoll_ready, count);
 
 		if (fz->recs[r].type != CKPT_REC_EPOLL_READY ||
-		    get_unaligned_le32(p + 8) != objref)
+		    FUZZ_U32(p, struct ckpt_rec_epoll_ready, epoll_objref) != objref)
 			continue;
 		for (i = 0; i < count && n < FUZZ_MAX_READY; i++)
-			memcpy(&fz->ready[n++], p + 16 + i * sizeof(fz->ready[0]),
-			       sizeof(fz->ready[0]));
+			memcpy(&fz->ready[n++],
+			       FUZZ_AT(p, struct ckpt_rec_epoll_ready, ready) +
+			       i * sizeof(fz->ready[0]), sizeof(fz->ready[0]));
 	}
 	return n;
 }
@@ -1558,9 +1694,10 @@ static void fuzz_stacked_mutations(struct kunit *test)
 
 /*
  * What fuzz_counts found first (seed 20091123, image regular, mutation
- * 477): a regular file's path_len of U32_MAX in a record sized for it,
- * 40 bytes, made path_len + 1 wrap to 0 and restart read a path through
- * ZERO_SIZE_PTR.  It must be -EINVAL, with nothing left behind.
+ * 477): a regular file's path_len of U32_MAX in a record sized for it
+ * (a struct ckpt_rec_file and a struct ckpt_file_regular, no path) made
+ * path_len + 1 wrap to 0 and restart read a path through ZERO_SIZE_PTR.
+ * It must be -EINVAL, with nothing left behind.
  */
 static void fuzz_regular_path_len_wrap_is_einval(struct kunit *test)
 {
