@@ -6,14 +6,17 @@ SHELL := /bin/bash
 # kselftests' KHDR_INCLUDES: <linux/checkpoint.h> and __NR_checkpoint.
 KHDR_DIR := build/headers/usr/include
 KHDR_STAMP := $(KHDR_DIR)/linux/checkpoint.h
-HARNESS_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -static -isystem $(KHDR_DIR) -Iharness/lib
+# -I: harness/lib, and the kselftests' folder for the helpers they share
+# with the harness (cr_util.h; harness/lib/build.mk).
+HARNESS_CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -static -isystem $(KHDR_DIR) -Iharness/lib \
+	-Ikernel/tools/testing/selftests/checkpoint
 # The harness programs: each harness/*/build.mk adds its own to
 # HARNESS_PROGS and lists each one's sources once, as
 # HARNESS_SRCS_<program>; the program is built as build/harness/<program>.
 HARNESS_PROGS :=
 include $(sort $(wildcard harness/*/build.mk))
 
-.PHONY: help deps kernel kunit check smp-check coverage clean distclean harness kselftest scenarios shrink soak sweep bench
+.PHONY: help deps kernel kunit check series-check smp-check coverage clean distclean harness kselftest scenarios shrink soak sweep bench
 
 help:
 	@sed -n 's/^## \([a-z-]*: \)/  \1/p' $(MAKEFILE_LIST)
@@ -73,6 +76,10 @@ kunit: kernel
 check: deps
 	@scripts/check
 
+## series-check: every prefix of kernel/patches/series applies and builds (default UML flavour, build/series/; about 15 minutes)
+series-check: deps
+	@scripts/series-check
+
 ## smp-check: the SMP proving ground: x86_64 kernel, 4 CPUs under QEMU, KCSAN and lockdep (build/smp-check/)
 smp-check: deps
 	@scripts/smp-check
@@ -114,7 +121,7 @@ sweep: deps build/harness/scenario-run
 
 ## clean: remove build products, keep the extracted source
 clean:
-	rm -rf build/kernel* build/harness build/kunit* build/logs build/check build/smp-check build/bench \
+	rm -rf build/kernel* build/harness build/kunit* build/logs build/check build/smp-check build/bench build/series \
 		build/scenarios build/coverage build/kselftest
 
 ## distclean: remove build/ entirely, extracted source included

@@ -51,7 +51,6 @@
 
 #include "bench.h"
 #include "cr-util.h"
-#include "image.h"
 
 #define MAX_SIZES 16
 

@@ -12,12 +12,11 @@
 
 #include "sweep.h"
 #include "fd-table.h"
-#include "image.h"
 
 static void image_reset(int fd)
 {
 	if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET))
-		ktap_diag("resetting an image: %s", strerror(errno));
+		cr_diag("resetting an image: %s", strerror(errno));
 }
 
 /*

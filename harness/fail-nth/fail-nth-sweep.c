@@ -80,7 +80,6 @@
 #include <unistd.h>
 
 #include "sweep.h"
-#include "image.h"
 
 static const char *const sweep_name[] = {
 	[SW_CHECKPOINT] = "checkpoint",
@@ -98,8 +97,8 @@ static bool pages;		/* --pages: page allocations are fault points too */
 
 static void print_replay(const struct sc *c, enum sweep op, long n)
 {
-	ktap_diag("  replay: harness/launch/uml-run --kernel build/kernel-sanitize/linux --strict --kmemleak build/harness/fail-nth-sweep --at %s:%s:%ld%s",
-		  c->path, sweep_name[op], n, args);
+	cr_diag("  replay: harness/launch/uml-run --kernel build/kernel-sanitize/linux --strict --kmemleak build/harness/fail-nth-sweep --at %s:%s:%ld%s",
+		c->path, sweep_name[op], n, args);
 }
 
 static void report(const struct sc *c, enum sweep op, const struct tally *t)
@@ -108,12 +107,12 @@ static void report(const struct sc *c, enum sweep op, const struct tally *t)
 	size_t used;
 
 	if (t->unclean) {
-		ktap_diag("%s: %s with the fault at fault point %ld: %s", c->path, sweep_name[op],
-			  t->bad_n, t->why);
+		cr_diag("%s: %s with the fault at fault point %ld: %s", c->path, sweep_name[op],
+			t->bad_n, t->why);
 		if (t->bad_ret < 0)
-			ktap_diag("  errno: %s", ret_str(t->bad_ret, e, sizeof(e)));
-		ktap_diag("  backtrace: the kernel log's \"FAULT_INJECTION: forcing a failure\" of Comm: fnth-%c-%ld (the attempt was repeated with it logged; none if the allocation passed __GFP_NOWARN)",
-			  op == SW_RESTART ? 'r' : 'c', t->bad_n);
+			cr_diag("  errno: %s", ret_str(t->bad_ret, e, sizeof(e)));
+		cr_diag("  backtrace: the kernel log's \"FAULT_INJECTION: forcing a failure\" of Comm: fnth-%c-%ld (the attempt was repeated with it logged; none if the allocation passed __GFP_NOWARN)",
+			op == SW_RESTART ? 'r' : 'c', t->bad_n);
 		print_replay(c, op, t->bad_n);
 		snprintf(name, sizeof(name), "%s %s: unclean at fault point %ld", c->name,
 			 sweep_name[op], t->bad_n);
@@ -129,7 +128,7 @@ static void report(const struct sc *c, enum sweep op, const struct tally *t)
 						 line[used - 1] == '(' ? "" : ", ",
 						 ret_str(-i, e, sizeof(e)), t->err[i]);
 	snprintf(line + used, sizeof(line) - used, "), %ld absorbed", t->absorbed);
-	ktap_diag("%s", line);
+	cr_diag("%s", line);
 	snprintf(name, sizeof(name), "%s %s: %ld fault points", c->name, sweep_name[op], t->points);
 	total_points += t->points;
 	ktap_result(true, name);
@@ -141,14 +140,14 @@ static void report_traced(const struct sc *c, enum sweep op, const struct tally 
 	char e[32], name[512];
 
 	if (t->last_n != at_n || t->last_left) {
-		ktap_diag("%s %s: no fault injected at fault point %ld: the call passes %ld",
-			  c->path, sweep_name[op], at_n, t->last_left > 0 ? t->last_n - 1 : -1L);
+		cr_diag("%s %s: no fault injected at fault point %ld: the call passes %ld",
+			c->path, sweep_name[op], at_n, t->last_left > 0 ? t->last_n - 1 : -1L);
 	} else {
-		ktap_diag("%s %s: fault point %ld: %s %s%s%s", c->path, sweep_name[op], at_n,
-			  t->last_ret < 0 ? "failed with" : "returned",
-			  ret_str(t->last_ret, e, sizeof(e)), t->unclean ? ", unclean: " : ", clean",
-			  t->unclean ? t->why : "");
-		ktap_diag("its backtrace is in the kernel log after \"FAULT_INJECTION: forcing a failure\" (none if the allocation passed __GFP_NOWARN, as kmemleak's own do)");
+		cr_diag("%s %s: fault point %ld: %s %s%s%s", c->path, sweep_name[op], at_n,
+			t->last_ret < 0 ? "failed with" : "returned",
+			ret_str(t->last_ret, e, sizeof(e)), t->unclean ? ", unclean: " : ", clean",
+			t->unclean ? t->why : "");
+		cr_diag("its backtrace is in the kernel log after \"FAULT_INJECTION: forcing a failure\" (none if the allocation passed __GFP_NOWARN, as kmemleak's own do)");
 	}
 	snprintf(name, sizeof(name), "%s %s: fault point %ld traced", c->name, sweep_name[op], at_n);
 	ktap_result(!t->unclean, name);
@@ -164,7 +163,7 @@ static bool expectations_met(const struct scn_shared *sh)
 		return true;
 	while (e > sh->trace && e[-1] != '\n')
 		e--;
-	ktap_diag("the original missed an expectation: %.*s", (int)strcspn(e, "\n"), e);
+	cr_diag("the original missed an expectation: %.*s", (int)strcspn(e, "\n"), e);
 	return false;
 }
 
@@ -257,7 +256,7 @@ static void run_one(struct sc *c, struct rst *r)
 	}
 	kill(c->orig, SIGCONT);
 	if (waitpid(c->orig, &st, 0) != c->orig || !WIFEXITED(st) || WEXITSTATUS(st))
-		ktap_diag("the original did not finish (wait status %#x)", st);
+		cr_diag("the original did not finish (wait status %#x)", st);
 	if (sweeps & SW_RESTART) {
 		memset(r, 0, sizeof(*r));
 		trace_n = traced_here(c, SW_RESTART) ? at_n : 0;
@@ -389,11 +388,11 @@ int main(int argc, char **argv)
 		scn_free(&cs[k].s);
 	}
 	if (at_n) {
-		ktap_diag("--at %s:%s:%ld: no such scenario among the arguments", at_path,
-			  sweep_name[at_op], at_n);
+		cr_diag("--at %s:%s:%ld: no such scenario among the arguments", at_path,
+			sweep_name[at_op], at_n);
 		return 2;
 	}
-	ktap_diag("fail-nth: %ld fault points swept, %ld unclean", total_points, total_unclean);
+	cr_diag("fail-nth: %ld fault points swept, %ld unclean", total_points, total_unclean);
 	fprintf(stderr, "fail-nth: %ld fault points swept, %ld unclean\n", total_points,
 		total_unclean);
 	free(cs);

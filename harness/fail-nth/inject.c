@@ -116,7 +116,7 @@ void trace_faults(bool on)
 {
 	for (int k = 0; k < NKNOBS; k++)
 		if (write(knob_fd[k], on ? "2" : "0", 1) != 1)
-			ktap_diag("fault-injection verbose knob: %s", strerror(errno));
+			cr_diag("fault-injection verbose knob: %s", strerror(errno));
 }
 
 static int nth_fd = -1;		/* this thread's fail-nth */

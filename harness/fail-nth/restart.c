@@ -14,7 +14,6 @@
 
 #include "sweep.h"
 #include "fd-table.h"
-#include "image.h"
 
 /*
  * The restorer: restarts the image with the fault at n = first..last until
@@ -27,7 +26,7 @@ static int restorer(struct sc *c, struct rst *r, long first, long last)
 	char e[32], why[1024];
 
 	if (dup2(c->ref, RST_IMAGE_FD) != RST_IMAGE_FD) {
-		ktap_diag("dup2 to %d: %s", RST_IMAGE_FD, strerror(errno));
+		cr_diag("dup2 to %d: %s", RST_IMAGE_FD, strerror(errno));
 		return 3;
 	}
 	if (!knobs_place(RST_KNOB_FD))

@@ -42,7 +42,6 @@
 
 #include "cr-util.h"
 #include "fd-table.h"
-#include "image.h"
 #include "mutate.h"
 
 #define JAIL "/dev/shm/image-fuzz"
@@ -260,11 +259,11 @@ struct tally {
 
 static void report(const char *name, long index, const char *desc, const char *why)
 {
-	ktap_diag("%s: mutation %ld (seed %llu) broke the invariant: %s", name, index,
-		  seed_value, why);
-	ktap_diag("  mutation: %s", desc);
-	ktap_diag("  replay: harness/launch/uml-run [--kernel K] --seed %llu build/harness/image-fuzz --one %ld",
-		  seed_value, index);
+	cr_diag("%s: mutation %ld (seed %llu) broke the invariant: %s", name, index,
+		seed_value, why);
+	cr_diag("  mutation: %s", desc);
+	cr_diag("  replay: harness/launch/uml-run [--kernel K] --seed %llu build/harness/image-fuzz --one %ld",
+		seed_value, index);
 }
 
 /* One restart of img; false (why filled in) if the invariant broke. */
@@ -344,8 +343,8 @@ static int restorer(long si, long first, long n, bool one, struct progress *p)
 			if (t.err[i])
 				snprintf(why, sizeof(why), "restart failed with %s",
 					 ret_str(-i, e, sizeof(e)));
-		ktap_diag("%s: the unmutated seed image does not restore: %s",
-			  s->name, why);
+		cr_diag("%s: the unmutated seed image does not restore: %s",
+			s->name, why);
 		return 1;
 	}
 	memset(&t, 0, sizeof(t));
@@ -362,8 +361,8 @@ static int restorer(long si, long first, long n, bool one, struct progress *p)
 			ok = false;
 		}
 		if (one)
-			ktap_diag("%s: mutation %ld: %s: %s", s->name, i, desc,
-				  ok ? (t.restored ? "restored, checks passed" : "refused, fd table unchanged") : why);
+			cr_diag("%s: mutation %ld: %s: %s", s->name, i, desc,
+				ok ? (t.restored ? "restored, checks passed" : "refused, fd table unchanged") : why);
 		if (!ok && t.violations++ < MAX_PRINTED)
 			report(s->name, i, desc, why);
 		p->done++;
@@ -380,10 +379,10 @@ static int restorer(long si, long first, long n, bool one, struct progress *p)
 			if (t.err[i])
 				used += (size_t)snprintf(line + used, sizeof(line) - used, " %s %ld",
 							 ret_str(-i, e, sizeof(e)), t.err[i]);
-		ktap_diag("%s", line);
+		cr_diag("%s", line);
 	}
 	if (t.violations > MAX_PRINTED)
-		ktap_diag("%s: %ld more violations not shown", s->name, t.violations - MAX_PRINTED);
+		cr_diag("%s: %ld more violations not shown", s->name, t.violations - MAX_PRINTED);
 	return t.violations ? 1 : 0;
 }
 
@@ -411,15 +410,15 @@ static bool run_seed(long si, long first, long n, bool one, struct progress *p)
 		if (idle >= WATCHDOG_S) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
-			ktap_diag("%s: no progress for %d s", seeds[si].name, WATCHDOG_S);
+			cr_diag("%s: no progress for %d s", seeds[si].name, WATCHDOG_S);
 			break;
 		}
 	}
 	if (WIFEXITED(status) && idle < WATCHDOG_S)
 		return WEXITSTATUS(status) == 0;
 	if (WIFSIGNALED(status) && idle < WATCHDOG_S)
-		ktap_diag("%s: the restorer was killed by signal %d (%s)", seeds[si].name,
-			  WTERMSIG(status), strsignal(WTERMSIG(status)));
+		cr_diag("%s: the restorer was killed by signal %d (%s)", seeds[si].name,
+			WTERMSIG(status), strsignal(WTERMSIG(status)));
 	if (p->current >= 0) {
 		buf = malloc(MAX_IMAGE + MUTATE_SLACK);
 		if (buf)
@@ -428,9 +427,9 @@ static bool run_seed(long si, long first, long n, bool one, struct progress *p)
 		       "restorer died or hung in restart");
 		free(buf);
 	} else {
-		ktap_diag("%s: the restorer died %s", seeds[si].name,
-			  p->current == -1 ? "restarting the unmutated seed image" :
-			  "before its first restart");
+		cr_diag("%s: the restorer died %s", seeds[si].name,
+			p->current == -1 ? "restarting the unmutated seed image" :
+			"before its first restart");
 	}
 	return false;
 }
@@ -527,7 +526,7 @@ int main(int argc, char **argv)
 	if (one >= 0)
 		return ktap_result(run_seed(one % NSEEDS, one, one + 1, true, p), "replay") ? 0 : 1;
 
-	ktap_diag("image-fuzz: seed %llu, %ld mutations", seed_value, n);
+	cr_diag("image-fuzz: seed %llu, %ld mutations", seed_value, n);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long si = 0; si < NSEEDS; si++) {
 		char name[64];
@@ -537,8 +536,8 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	ktap_diag("image-fuzz: seed %llu: %ld mutations, %s", seed_value, n,
-		  failed ? "invariant broken (see above)" : "invariant held");
+	cr_diag("image-fuzz: seed %llu: %ld mutations, %s", seed_value, n,
+		failed ? "invariant broken (see above)" : "invariant held");
 	if (time_travels())
 		fprintf(stderr, "image-fuzz: seed %llu: %ld mutations; no rate: under time-travel=inf-cpu no time passes while the CPU works (uml-run --realtime gives one)\n",
 			seed_value, n);

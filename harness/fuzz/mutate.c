@@ -17,7 +17,7 @@
 
 #include <linux/checkpoint.h>
 
-#include "image.h"
+#include "cr-util.h"
 #include "mutate.h"
 
 #define MAX_RECS 512

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fd-table: fd-table snapshots from /proc.  See fd-table.h.
+ * fd-table: full fd-table snapshots from /proc.  See fd-table.h.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -47,13 +47,9 @@ static long info_flags(const char *info)
 	return p ? strtol(p + 6, NULL, 8) : -1;
 }
 
-/*
- * The one reader: @dir's fds in ascending order into @t, each with its
- * file and flags; with @s, also each one's link and fdinfo text (needed
- * for another process's table, whose flags come from that text).
- */
-static bool table_read(const char *dir, bool self, struct fd_table *t, struct fd_snap *s)
+bool fd_snap_read(const char *dir, bool self, struct fd_snap *s)
 {
+	struct fd_table *t = &s->t;
 	char path[96];
 	int fds[CR_MAX_FDS];
 	struct dirent *de;
@@ -79,6 +75,7 @@ static bool table_read(const char *dir, bool self, struct fd_table *t, struct fd
 	for (int i = 0; i < n; i++) {
 		struct fd_entry *e = &t->e[i];
 		struct stat st;
+		ssize_t l;
 		int r;
 
 		snprintf(path, sizeof(path), "%s/fd/%d", dir, fds[i]);
@@ -86,21 +83,18 @@ static bool table_read(const char *dir, bool self, struct fd_table *t, struct fd
 		if (r < 0)
 			return expect(false, "stat %s: %s", path, strerror(errno));
 		*e = (struct fd_entry){ .fd = fds[i], .dev = st.st_dev, .ino = st.st_ino };
-		if (s) {
-			ssize_t l = readlink(path, s->x[i].link, sizeof(s->x[i].link) - 1);
-
-			if (l < 0)
-				return expect(false, "readlink %s: %s", path, strerror(errno));
-			s->x[i].link[l] = '\0';
-			snprintf(path, sizeof(path), "%s/fdinfo/%d", dir, fds[i]);
-			if (!read_text(path, s->x[i].info, sizeof(s->x[i].info)))
-				return false;
-		}
+		l = readlink(path, s->x[i].link, sizeof(s->x[i].link) - 1);
+		if (l < 0)
+			return expect(false, "readlink %s: %s", path, strerror(errno));
+		s->x[i].link[l] = '\0';
+		snprintf(path, sizeof(path), "%s/fdinfo/%d", dir, fds[i]);
+		if (!read_text(path, s->x[i].info, sizeof(s->x[i].info)))
+			return false;
 		if (self) {
 			e->fd_flags = fcntl(fds[i], F_GETFD);
 			e->fl_flags = fcntl(fds[i], F_GETFL);
 		} else {
-			long fl = s ? info_flags(s->x[i].info) : -1;
+			long fl = info_flags(s->x[i].info);
 
 			e->fd_flags = fl >= 0 && (fl & O_CLOEXEC) ? FD_CLOEXEC : 0;
 			e->fl_flags = (int)(fl & ~(long)O_CLOEXEC);
@@ -108,60 +102,6 @@ static bool table_read(const char *dir, bool self, struct fd_table *t, struct fd
 		t->n = i + 1;
 	}
 	return true;
-}
-
-bool fd_table_read(struct fd_table *t)
-{
-	return table_read("/proc/self", true, t, NULL);
-}
-
-bool fd_table_equal(const struct fd_table *a, const struct fd_table *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (int i = 0; i < a->n; i++) {
-		const struct fd_entry *x = &a->e[i], *y = &b->e[i];
-
-		if (x->fd != y->fd || x->dev != y->dev || x->ino != y->ino ||
-		    x->fd_flags != y->fd_flags || x->fl_flags != y->fl_flags)
-			return false;
-	}
-	return true;
-}
-
-const char *fd_table_str(const struct fd_table *t, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < t->n && used < len; i++) {
-		int n = snprintf(buf + used, len - used, "%s%d", i ? " " : "",
-				 t->e[i].fd);
-
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	return buf;
-}
-
-bool fd_table_unchanged(const struct fd_table *before, const char *when)
-{
-	struct fd_table after;
-	char a[256], b[256];
-
-	if (!fd_table_read(&after))
-		return false;
-	return expect(fd_table_equal(before, &after),
-		      "%s: expected the fd table unchanged [%s], got [%s]%s", when,
-		      fd_table_str(before, b, sizeof(b)),
-		      fd_table_str(&after, a, sizeof(a)),
-		      before->n == after.n ? " (same numbers, other files or flags)" : "");
-}
-
-bool fd_snap_read(const char *dir, bool self, struct fd_snap *s)
-{
-	return table_read(dir, self, &s->t, s);
 }
 
 /* fdinfo without its first line when that is "pos:" and @skip_pos. */
@@ -204,39 +144,6 @@ bool fd_snap_same(const struct fd_snap *a, const struct fd_snap *b, int moving,
 			 a->t.e[i].fd, a->x[i].link, (int)strcspn(p + start, "\n"), p + start,
 			 (int)strcspn(q + start, "\n"), q + start);
 		return false;
-	}
-	return true;
-}
-
-/* fdinfo */
-
-bool fdinfo_read(int fd, struct fdinfo *fi)
-{
-	char path[64], buf[4096], *line, *save;
-	ssize_t n;
-	int f;
-
-	*fi = (struct fdinfo){ .pos = -1 };
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = open(path, O_RDONLY | O_CLOEXEC);
-	if (f < 0)
-		return expect(false, "open %s: %s", path, strerror(errno));
-	n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n < 0)
-		return expect(false, "read %s: %s", path, strerror(errno));
-	buf[n] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "pos:", 4))
-			fi->pos = strtoll(line + 4, NULL, 10);
-		else if (!strncmp(line, "flags:", 6))
-			fi->flags = (unsigned int)strtoul(line + 6, NULL, 8);
-		else if (!strncmp(line, "eventfd-count:", 14)) {
-			fi->has_eventfd = true;
-			fi->eventfd_count = strtoull(line + 14, NULL, 16);
-		} else if (!strncmp(line, "eventfd-semaphore:", 18))
-			fi->eventfd_semaphore = atoi(line + 18);
 	}
 	return true;
 }

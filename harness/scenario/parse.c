@@ -2,7 +2,10 @@
 /*
  * parse: reads a scenario file (scenarios/FORMAT.md), validates it and
  * predicts every fd number by the kernel's lowest-free rule.  Mirrors
- * scenarios/scenario.py.
+ * python/epollcr/scenarios/scenario.py: the syntax of every op (arity,
+ * token kinds, bounds, flags, expect/record) is checked against
+ * scenarios/ops.table (scn_forms[], generated), by check_args(); parse_op()
+ * has each op's semantics.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -12,9 +15,21 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#define SCN_OPS_TABLE
 #include "scn.h"
 
+#define SCN_NAME_MAX 63
 #define MAX_TOKS (SCN_MAX_WAIT + 16)
+#define NFORMS (sizeof(scn_forms) / sizeof(scn_forms[0]))
+#define NARGS (sizeof(scn_forms[0].args) / sizeof(scn_forms[0].args[0]))
+
+/* An op line's arguments, checked against its form (check_args). */
+struct args {
+	const struct scn_form *form;
+	const char *tok[NARGS];	/* by the form's argument; NULL: not given */
+	uint64_t val[NARGS];	/* numbers, EVENTS and DATA */
+	int flags;		/* SCN_* */
+};
 
 struct name {
 	char *name;
@@ -43,30 +58,21 @@ static int fail(struct pstate *p, const char *fmt, ...)
 	return -1;
 }
 
-static bool parse_u64(const char *t, uint64_t max, uint64_t *out)
+/* As scenario.py's parse_number: decimal or 0x hex, in lo..max. */
+static int num(struct pstate *p, const char *t, const char *what, uint64_t lo,
+	       uint64_t max, uint64_t *out)
 {
-	char *end;
+	const char *d = strncasecmp(t, "0x", 2) ? t : t + 2;
 	unsigned long long v;
 
-	if (!*t || *t == '-' || *t == '+')
-		return false;
+	if (!*d || strspn(d, d == t ? "0123456789" : "0123456789abcdefABCDEF") != strlen(d))
+		return fail(p, "%s: '%s' is not a number", what, t);
 	errno = 0;
-	if (!strncasecmp(t, "0x", 2))
-		v = strtoull(t + 2, &end, 16);
-	else
-		v = strtoull(t, &end, 10);
-	if (errno || *end || end == t || v > max)
-		return false;
+	v = strtoull(d, NULL, d == t ? 10 : 16);
+	if (errno || v < lo || v > max)
+		return fail(p, "%s: %s out of range %llu..%llu", what, t,
+			    (unsigned long long)lo, (unsigned long long)max);
 	*out = v;
-	return true;
-}
-
-static int num(struct pstate *p, const char *t, const char *what, uint64_t max,
-	       uint64_t *out)
-{
-	if (!parse_u64(t, max, out))
-		return fail(p, "%s: '%s' is not a number in 0..%llu", what, t,
-			    (unsigned long long)max);
 	return 0;
 }
 
@@ -82,30 +88,25 @@ static const struct {
 	{ "oneshot", EPOLLONESHOT }, { "et", EPOLLET },
 };
 
-static int events(struct pstate *p, const char *t, uint32_t *out)
+static int events(struct pstate *p, const char *t, const char *what, uint64_t *out)
 {
-	uint64_t v;
-	char buf[256], *save, *part;
-
-	if (isdigit((unsigned char)*t)) {
-		if (num(p, t, "events", 0xffffffffu, &v))
-			return -1;
-		*out = v;
-		return 0;
-	}
-	snprintf(buf, sizeof(buf), "%s", t);
+	if (isdigit((unsigned char)*t))
+		return num(p, t, what, 0, 0xffffffffu, out);
 	*out = 0;
-	for (part = strtok_r(buf, "|", &save); part; part = strtok_r(NULL, "|", &save)) {
-		size_t i;
+	for (const char *part = t;; part++) {
+		size_t len = strcspn(part, "|"), i;
 
 		for (i = 0; i < sizeof(event_names) / sizeof(event_names[0]); i++)
-			if (!strcmp(part, event_names[i].name))
+			if (strlen(event_names[i].name) == len &&
+			    !strncmp(part, event_names[i].name, len))
 				break;
 		if (i == sizeof(event_names) / sizeof(event_names[0]))
-			return fail(p, "unknown event '%s'", part);
+			return fail(p, "unknown event '%.*s'", (int)len, part);
 		*out |= event_names[i].bit;
+		part += len;
+		if (!*part)
+			return 0;
 	}
-	return 0;
 }
 
 static struct name *lookup(struct pstate *p, const char *name)
@@ -163,7 +164,7 @@ static bool good_name(const char *n)
 /* Binds name to fd (lowest free if fd < 0); returns the fd or -1. */
 static int bind(struct pstate *p, const char *name, int obj, int fd)
 {
-	if (!good_name(name) || strlen(name) >= 64)
+	if (!good_name(name) || strlen(name) > SCN_NAME_MAX)
 		return fail(p, "bad name '%s'", name);
 	if (lookup(p, name))
 		return fail(p, "name '%s' is already bound", name);
@@ -188,34 +189,138 @@ static int bind(struct pstate *p, const char *name, int obj, int fd)
 	return fd;
 }
 
-static int need(struct pstate *p, int n, int lo, int hi, const char *usage)
+static bool in_words(const struct scn_argspec *a, const char *w)
 {
-	if (n < lo || n > hi)
-		return fail(p, "usage: %s", usage);
+	for (int i = 0; a->words[i]; i++)
+		if (!strcmp(a->words[i], w))
+			return true;
+	return false;
+}
+
+/* The first line of op in the table, or NULL. */
+static const struct scn_form *form_of(const char *op)
+{
+	for (size_t i = 0; i < NFORMS; i++)
+		if (!strcmp(scn_forms[i].op, op))
+			return &scn_forms[i];
+	return NULL;
+}
+
+/* "usage: " and every line of f's op, or f's line with its choice as word. */
+static int usage(struct pstate *p, const struct scn_form *f, const char *word)
+{
+	size_t len = snprintf(p->err, sizeof(p->err), "usage: ");
+
+	if (word) {
+		const char *rest = strchr(f->usage + strlen(f->op) + 1, ' ');
+
+		snprintf(p->err + len, sizeof(p->err) - len, "%s %s%s", f->op, word, rest ? rest : "");
+		return -1;
+	}
+	for (const struct scn_form *g = f; g < scn_forms + NFORMS && !strcmp(g->op, f->op) &&
+	     len < sizeof(p->err); g++)
+		len += snprintf(p->err + len, sizeof(p->err) - len, "%s%s", g == f ? "" : "; ",
+				g->usage);
+	return -1;
+}
+
+/*
+ * The table's checks of an op line's arguments a[0..n): its line (by the
+ * first word, if the op has several), arity, each token's kind and bounds,
+ * trailing flags.  What the op does with them is parse_op's.
+ */
+static int check_args(struct pstate *p, const struct scn_form *f, char **a, int n,
+		      struct args *v)
+{
+	const char *op = f->op, *word = NULL;
+	char what[96];
+	int i = 0;
+
+	memset(v, 0, sizeof(*v));
+	if (f->nargs && f->args[0].kind == SCN_ARG_CHOICE) {
+		const struct scn_form *g = f;
+
+		while (g < scn_forms + NFORMS && !strcmp(g->op, op) &&
+		       !(n && in_words(&g->args[0], a[0])))
+			g++;
+		if (g == scn_forms + NFORMS || strcmp(g->op, op))
+			return usage(p, f, NULL);
+		f = g;
+		word = a[0];
+	}
+	v->form = f;
+	if (n < f->lo || n > f->hi)
+		return usage(p, f, word);
+	for (int j = 0; j < f->nargs && i < n; j++) {
+		const struct scn_argspec *s = &f->args[j];
+		const char *t = a[i];
+		bool flag = false;
+
+		for (int k = 0; s->optional && f->flag_names[k]; k++)
+			flag |= !strcmp(t, f->flag_names[k]);
+		if (flag)
+			break;
+		v->tok[j] = t;
+		i++;
+		snprintf(what, sizeof(what), "%s %s", op, s->ph);
+		switch (s->kind) {
+		case SCN_ARG_NUM:
+			if (num(p, t, what, s->lo, s->hi, &v->val[j]))
+				return -1;
+			break;
+		case SCN_ARG_EVENTS:
+			if (events(p, t, what, &v->val[j]))
+				return -1;
+			break;
+		case SCN_ARG_DATA:
+			if (num(p, t, what, 0, UINT64_MAX, &v->val[j]))
+				return -1;
+			break;
+		case SCN_ARG_PATH:
+			if (strlen(t) > sizeof(((struct scn_op *)0)->path) - 1 ||
+			    strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(t))
+				return fail(p, "%s: path '%s' must match [A-Za-z0-9._-]+, at most %zu characters",
+					    op, t, sizeof(((struct scn_op *)0)->path) - 1);
+			break;
+		case SCN_ARG_NEW:
+		case SCN_ARG_NAME:
+		case SCN_ARG_WORD:
+		case SCN_ARG_CHOICE:
+			break;
+		}
+	}
+	for (; i < n; i++) {
+		int k;
+
+		for (k = 0; f->flag_names[k] && strcmp(a[i], f->flag_names[k]); k++)
+			;
+		if (!f->flag_names[k])
+			return fail(p, "%s: unknown flag '%s'", op, a[i]);
+		v->flags |= f->flag_bits[k];
+	}
 	return 0;
 }
 
-static const char *const kinds[] = {
-	[OP_SEED] = "seed", [OP_CATEGORY] = "category", [OP_EPOLL] = "epoll",
-	[OP_EVENTFD] = "eventfd", [OP_PIPE] = "pipe", [OP_FILE] = "file",
-	[OP_DUP] = "dup", [OP_DUP2] = "dup2", [OP_CLOSE] = "close",
-	[OP_CTL] = "ctl", [OP_FILL] = "fill", [OP_WRITE] = "write",
-	[OP_READ] = "read", [OP_WAIT] = "wait", [OP_PARAMS] = "params",
-	[OP_CHECKPOINT] = "checkpoint",
-};
-
-/* The outside task's ops: the same op, queued for the next checkpoint. */
-static const struct {
-	const char *name;
-	enum scn_kind kind;
-} outside_ops[] = {
-	{ "hctl", OP_CTL }, { "hwrite", OP_WRITE }, { "hread", OP_READ },
-	{ "hwait", OP_WAIT }, { "hclose", OP_CLOSE },
-};
-
-static bool traced(enum scn_kind k)
+/* The index of placeholder ph in v's form; ph must be in the table. */
+static int ph_index(const struct args *v, const char *ph)
 {
-	return k != OP_SEED && k != OP_CATEGORY && k != OP_CHECKPOINT;
+	for (int j = 0; j < v->form->nargs; j++)
+		if (!strcmp(v->form->args[j].ph, ph))
+			return j;
+	fprintf(stderr, "parse.c: '%s' has no argument %s in scenarios/ops.table\n", v->form->op, ph);
+	abort();
+}
+
+/* The token of ph, or NULL if it was not given (an optional argument). */
+static const char *tok(const struct args *v, const char *ph)
+{
+	return v->tok[ph_index(v, ph)];
+}
+
+/* The value of number, EVENTS or DATA argument ph (0 if not given). */
+static uint64_t val(const struct args *v, const char *ph)
+{
+	return v->val[ph_index(v, ph)];
 }
 
 /* Queues an outside op; its names are resolved again at the checkpoint. */
@@ -239,130 +344,80 @@ static int queue_outside(struct pstate *p, struct scn *s, struct scn_op *op,
 	return 0;
 }
 
-static int parse_ctl(struct pstate *p, struct scn_op *op, char **a, int n)
+/* Each op's semantics: names, fds, the fields exec.c runs it by. */
+static int parse_op(struct pstate *p, struct scn *s, struct scn_op *op, const struct args *v)
 {
-	const char *k = op->outside ? "hctl" : "ctl";
-	uint64_t v;
-
-	if (n < 1 || (strcmp(a[0], "add") && strcmp(a[0], "mod") && strcmp(a[0], "del")))
-		return fail(p, "usage: %s add|mod|del EP TARGET [EVENTS DATA]", k);
-	op->sub = !strcmp(a[0], "add") ? EPOLL_CTL_ADD :
-		  !strcmp(a[0], "mod") ? EPOLL_CTL_MOD : EPOLL_CTL_DEL;
-	if (op->sub == EPOLL_CTL_DEL) {
-		if (need(p, n, 3, 3, op->outside ? "hctl del EP TARGET" : "ctl del EP TARGET"))
-			return -1;
-	} else {
-		if (n != 5)
-			return fail(p, "usage: %s %s EP TARGET EVENTS DATA", k, a[0]);
-		if (events(p, a[3], &op->events) || num(p, a[4], "data", UINT64_MAX, &v))
-			return -1;
-		op->data = v;
-	}
-	if (fd_of(p, a[1], &op->fd) || fd_of(p, a[2], &op->fd2))
-		return -1;
-	return 0;
-}
-
-static int parse_op(struct pstate *p, struct scn *s, struct scn_op *op, char **a, int n)
-{
-	uint64_t v;
 	int fd, i;
 
+	op->flags = v->flags;
 	switch (op->kind) {
 	case OP_SEED:
-		if (need(p, n, 1, 1, "seed N") || num(p, a[0], "seed", INT64_MAX, &v))
-			return -1;
 		if (s->seed >= 0)
 			return fail(p, "seed given twice");
-		s->seed = v;
+		s->seed = val(v, "N");
 		return 0;
 	case OP_CATEGORY:
-		return need(p, n, 1, 1, "category NAME");
+		return 0;
 	case OP_EPOLL:
-		if (need(p, n, 1, 2, "epoll NAME [cloexec]"))
-			return -1;
-		if (n == 2 && strcmp(a[1], "cloexec"))
-			return fail(p, "epoll: unknown flag '%s'", a[1]);
-		op->flags = n == 2 ? SCN_CLOEXEC : 0;
-		op->fd = bind(p, a[0], OBJ_EPOLL, -1);
+		op->fd = bind(p, tok(v, "NAME"), OBJ_EPOLL, -1);
 		return op->fd < 0 ? -1 : 0;
 	case OP_EVENTFD:
-		if (need(p, n, 1, 4, "eventfd NAME [INIT] [semaphore] [nonblock]"))
-			return -1;
-		i = 1;
-		if (n > 1 && strcmp(a[1], "semaphore") && strcmp(a[1], "nonblock")) {
-			if (num(p, a[1], "eventfd initial value", 0xffffffffu, &op->n))
-				return -1;
-			i = 2;
-		}
-		for (; i < n; i++) {
-			if (!strcmp(a[i], "semaphore"))
-				op->flags |= SCN_SEMAPHORE;
-			else if (!strcmp(a[i], "nonblock"))
-				op->flags |= SCN_NONBLOCK;
-			else
-				return fail(p, "eventfd: unknown flag '%s'", a[i]);
-		}
-		op->fd = bind(p, a[0], OBJ_EVENTFD, -1);
+		op->n = val(v, "INIT");
+		op->fd = bind(p, tok(v, "NAME"), OBJ_EVENTFD, -1);
 		return op->fd < 0 ? -1 : 0;
 	case OP_PIPE:
-		if (need(p, n, 2, 3, "pipe R W [nonblock]"))
-			return -1;
-		if (n == 3 && strcmp(a[2], "nonblock"))
-			return fail(p, "pipe: unknown flag '%s'", a[2]);
-		if (!strcmp(a[0], a[1]))
+		if (!strcmp(tok(v, "R"), tok(v, "W")))
 			return fail(p, "pipe: the two ends need two names");
-		op->flags = n == 3 ? SCN_NONBLOCK : 0;
-		op->fd = bind(p, a[0], OBJ_PIPER, -1);
+		op->fd = bind(p, tok(v, "R"), OBJ_PIPER, -1);
 		if (op->fd < 0)
 			return -1;
-		op->fd2 = bind(p, a[1], OBJ_PIPEW, -1);
+		op->fd2 = bind(p, tok(v, "W"), OBJ_PIPEW, -1);
 		return op->fd2 < 0 ? -1 : 0;
 	case OP_FILE:
-		if (need(p, n, 2, 2, "file NAME PATH"))
-			return -1;
-		if (strlen(a[1]) >= sizeof(op->path) ||
-		    strspn(a[1], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(a[1]))
-			return fail(p, "file: path '%s' must match [A-Za-z0-9._-]+", a[1]);
-		strcpy(op->path, a[1]);
-		op->fd = bind(p, a[0], OBJ_FILE, -1);
+		strcpy(op->path, tok(v, "PATH"));	/* its length is checked */
+		op->fd = bind(p, tok(v, "NAME"), OBJ_FILE, -1);
 		return op->fd < 0 ? -1 : 0;
 	case OP_DUP:
-		if (need(p, n, 2, 2, "dup NAME NEW") || fd_of(p, a[0], &op->fd2))
+		if (fd_of(p, tok(v, "NAME"), &op->fd2))
 			return -1;
-		op->fd = bind(p, a[1], p->obj[op->fd2], -1);
+		op->fd = bind(p, tok(v, "NEW"), p->obj[op->fd2], -1);
 		return op->fd < 0 ? -1 : 0;
 	case OP_DUP2:
-		if (need(p, n, 3, 3, "dup2 NAME NEW FD") || fd_of(p, a[0], &op->fd2) ||
-		    num(p, a[2], "dup2 fd", SCN_FD_LIMIT - 1, &v))
+		if (fd_of(p, tok(v, "NAME"), &op->fd2))
 			return -1;
-		if (v < SCN_FD_MIN)
-			return fail(p, "dup2: fd %llu is below %d", (unsigned long long)v, SCN_FD_MIN);
-		if ((int)v == op->fd2)
-			return fail(p, "dup2: fd %llu is already '%s'", (unsigned long long)v, a[0]);
+		fd = val(v, "FD");
+		if (fd == op->fd2)
+			return fail(p, "dup2: fd %d is already '%s'", fd, tok(v, "NAME"));
 		i = p->obj[op->fd2];
-		close_fd(p, v);
-		op->fd = bind(p, a[1], i, v);
+		close_fd(p, fd);
+		op->fd = bind(p, tok(v, "NEW"), i, fd);
 		return op->fd < 0 ? -1 : 0;
 	case OP_CLOSE:
-		if (need(p, n, 1, 1, op->outside ? "hclose NAME" : "close NAME") ||
-		    fd_of(p, a[0], &op->fd))
+		if (fd_of(p, tok(v, "NAME"), &op->fd))
 			return -1;
 		if (op->outside)
-			return queue_outside(p, s, op, a[0], NULL);
+			return queue_outside(p, s, op, tok(v, "NAME"), NULL);
 		close_fd(p, op->fd);
 		return 0;
-	case OP_CTL:
-		if (parse_ctl(p, op, a, n))
+	case OP_CTL: {
+		const char *sub = v->tok[0];
+
+		op->sub = !strcmp(sub, "add") ? EPOLL_CTL_ADD :
+			  !strcmp(sub, "mod") ? EPOLL_CTL_MOD : EPOLL_CTL_DEL;
+		if (op->sub != EPOLL_CTL_DEL) {
+			op->events = val(v, "EVENTS");
+			op->data = val(v, "DATA");
+		}
+		if (fd_of(p, tok(v, "EP"), &op->fd) || fd_of(p, tok(v, "TARGET"), &op->fd2))
 			return -1;
-		return op->outside ? queue_outside(p, s, op, a[1], a[2]) : 0;
+		return op->outside ? queue_outside(p, s, op, tok(v, "EP"), tok(v, "TARGET")) : 0;
+	}
 	case OP_FILL:
-		if (need(p, n, 5, 5, "fill EP TARGET COUNT EVENTS DATA") ||
-		    fd_of(p, a[0], &op->fd) || fd_of(p, a[1], &op->fd2) ||
-		    num(p, a[2], "fill count", SCN_FD_LIMIT, &op->n) ||
-		    events(p, a[3], &op->events) || num(p, a[4], "data", UINT64_MAX, &v))
+		if (fd_of(p, tok(v, "EP"), &op->fd) || fd_of(p, tok(v, "TARGET"), &op->fd2))
 			return -1;
-		op->data = v;
+		op->n = val(v, "COUNT");
+		op->events = val(v, "EVENTS");
+		op->data = val(v, "DATA");
 		for (uint64_t j = 0; j < op->n; j++) {
 			fd = lowest(p);
 			if (fd < 0)
@@ -371,35 +426,33 @@ static int parse_op(struct pstate *p, struct scn *s, struct scn_op *op, char **a
 		}
 		return 0;
 	case OP_WRITE:
-	case OP_READ:
-		if (need(p, n, 2, 2, op->kind == OP_WRITE ? "write NAME N" : "read NAME N") ||
-		    fd_of(p, a[0], &op->fd))
+	case OP_READ: {
+		char what[32];
+
+		if (fd_of(p, tok(v, "NAME"), &op->fd))
 			return -1;
 		op->obj = p->obj[op->fd];
-		if (num(p, a[1], "size", op->obj == OBJ_EVENTFD ? UINT64_MAX : 65536, &op->n))
+		op->n = val(v, "N");
+		/* A pipe or file moves at most 64 KiB. */
+		snprintf(what, sizeof(what), "%s N", v->form->op);
+		if (op->obj != OBJ_EVENTFD && num(p, tok(v, "N"), what, 0, 65536, &op->n))
 			return -1;
-		return op->outside ? queue_outside(p, s, op, a[0], NULL) : 0;
+		return op->outside ? queue_outside(p, s, op, tok(v, "NAME"), NULL) : 0;
+	}
 	case OP_WAIT:
-		if (need(p, n, 2, 2, "wait EP MAXEVENTS") || fd_of(p, a[0], &op->fd) ||
-		    num(p, a[1], "maxevents", SCN_MAX_WAIT, &op->n))
+		if (fd_of(p, tok(v, "EP"), &op->fd))
 			return -1;
-		return op->outside ? queue_outside(p, s, op, a[0], NULL) : 0;
+		op->n = val(v, "MAXEVENTS");
+		return op->outside ? queue_outside(p, s, op, tok(v, "EP"), NULL) : 0;
 	case OP_PARAMS:
-		if (need(p, n, 4, 4, "params EP USECS BUDGET PREFER") || fd_of(p, a[0], &op->fd) ||
-		    num(p, a[1], "usecs", 0xffffffffu, &op->n) ||
-		    num(p, a[2], "budget", 0xffff, &v))
+		if (fd_of(p, tok(v, "EP"), &op->fd))
 			return -1;
-		op->budget = v;
-		if (num(p, a[3], "prefer", 0xff, &v))
-			return -1;
-		op->prefer = v;
+		op->n = val(v, "USECS");
+		op->budget = val(v, "BUDGET");
+		op->prefer = val(v, "PREFER");
 		return 0;
 	case OP_CHECKPOINT:
-		if (need(p, n, 0, 1, "checkpoint [LEAD]"))
-			return -1;
-		op->n = 0;
-		if (n == 1 && num(p, a[0], "lead", INT32_MAX, &op->n))
-			return -1;
+		op->n = val(v, "LEAD");
 		if (op->n > (uint64_t)p->npending)
 			return fail(p, "checkpoint: lead %llu > %d queued outside-task ops",
 				    (unsigned long long)op->n, p->npending);
@@ -422,15 +475,7 @@ static int parse_op(struct pstate *p, struct scn *s, struct scn_op *op, char **a
 		p->npending = 0;
 		return 0;
 	}
-	return fail(p, "unknown op");
-}
-
-static int kind_of(const char *w)
-{
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (!strcmp(w, kinds[i]))
-			return i;
-	return -1;
+	return fail(p, "op '%s' has no semantics in parse.c", v->form->op);
 }
 
 static char *join(char **a, int n)
@@ -452,9 +497,11 @@ static char *join(char **a, int n)
 static int parse_line(struct pstate *p, struct scn *s, char *line, int lineno)
 {
 	char *tok[MAX_TOKS], *save;
-	int n = 0, k, e = -1;
-	bool record = false, outside = false;
+	int n = 0, e = -1;
+	bool record = false;
+	const struct scn_form *f;
 	struct scn_op *op;
+	struct args v;
 
 	for (char *t = strtok_r(line, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
 		if (*t == '#')
@@ -465,13 +512,8 @@ static int parse_line(struct pstate *p, struct scn *s, char *line, int lineno)
 	}
 	if (!n)
 		return 0;
-	k = kind_of(tok[0]);
-	for (size_t i = 0; k < 0 && i < sizeof(outside_ops) / sizeof(outside_ops[0]); i++)
-		if (!strcmp(tok[0], outside_ops[i].name)) {
-			k = outside_ops[i].kind;
-			outside = true;
-		}
-	if (k < 0)
+	f = form_of(tok[0]);
+	if (!f)
 		return fail(p, "unknown op '%s'", tok[0]);
 	for (int i = 1; i < n; i++)
 		if (!strcmp(tok[i], "expect")) {
@@ -482,22 +524,24 @@ static int parse_line(struct pstate *p, struct scn *s, char *line, int lineno)
 		record = true;
 		n--;
 	}
-	if ((e >= 0 || record) && (outside || !traced(k)))
+	if ((e >= 0 || record) && f->trace == SCN_TRACE_NONE)
 		return fail(p, "'%s' gives no result to expect or record", tok[0]);
-	if (k == OP_WAIT && !outside && e < 0 && !record)
-		return fail(p, "wait needs 'expect ...' or 'record'");
+	if (f->trace == SCN_TRACE_MUST && e < 0 && !record)
+		return fail(p, "%s needs 'expect ...' or 'record'", tok[0]);
 	op = &s->ops[s->nops];
 	memset(op, 0, sizeof(*op));
 	op->line = lineno;
-	op->kind = k;
-	op->outside = outside;
+	op->kind = f->kind;
+	op->outside = f->outside;
 	if (e >= 0) {
 		op->expect = join(tok + e + 1, n - e - 1);
 		n = e;
 	}
 	op->text = join(tok, n);
 	s->nops++;
-	return parse_op(p, s, op, tok + 1, n - 1);
+	if (check_args(p, f, tok + 1, n - 1, &v))
+		return -1;
+	return parse_op(p, s, op, &v);
 }
 
 int scn_parse(const char *path, struct scn *s, char *err, size_t errlen)

@@ -41,7 +41,6 @@
 #include <unistd.h>
 
 #include "cr-util.h"
-#include "image.h"
 #include "scn.h"
 
 #define HELPER_TIMEOUT_S 60
@@ -100,13 +99,13 @@ static int interleave_arm(unsigned int at)
 	int n;
 
 	if (fd < 0) {
-		ktap_diag("%s: %s (the sweep needs a kernel with CONFIG_CHECKPOINT_INTERLEAVE_TEST, such as build/kernel-preempt/linux)",
-			  SCN_INTERLEAVE, strerror(errno));
+		cr_diag("%s: %s (the sweep needs a kernel with CONFIG_CHECKPOINT_INTERLEAVE_TEST, such as build/kernel-preempt/linux)",
+			SCN_INTERLEAVE, strerror(errno));
 		return -1;
 	}
 	n = snprintf(cmd, sizeof(cmd), "arm checkpoint %u", at);
 	if (write(fd, cmd, n) != n) {
-		ktap_diag("%s: %s: %s", SCN_INTERLEAVE, cmd, strerror(errno));
+		cr_diag("%s: %s: %s", SCN_INTERLEAVE, cmd, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -131,15 +130,15 @@ static bool wait_stop(pid_t pid, struct scn_shared *sh, int want, const char *wh
 	int st;
 
 	if (waitpid(pid, &st, WUNTRACED) != pid) {
-		ktap_diag("%s: waitpid: %s", who, strerror(errno));
+		cr_diag("%s: waitpid: %s", who, strerror(errno));
 		return false;
 	}
 	if (!WIFSTOPPED(st)) {
-		ktap_diag("%s ended (wait status %#x) before stopping before op %d", who, st, want);
+		cr_diag("%s ended (wait status %#x) before stopping before op %d", who, st, want);
 		return false;
 	}
 	if (sh->stop_at != want) {
-		ktap_diag("%s stopped before op %d, expected %d", who, sh->stop_at, want);
+		cr_diag("%s stopped before op %d, expected %d", who, sh->stop_at, want);
 		reap(pid);
 		return false;
 	}
@@ -152,7 +151,7 @@ static bool wait_exit(pid_t pid, const char *who)
 
 	kill(pid, SIGCONT);
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		ktap_diag("%s did not finish cleanly (wait status %#x)", who, st);
+		cr_diag("%s did not finish cleanly (wait status %#x)", who, st);
 		return false;
 	}
 	return true;
@@ -173,7 +172,7 @@ static int checkpoint_at(struct ctx *c, pid_t pid, int k, struct original *o,
 	if (img < 0)
 		return -1;
 	if (helper && !scn_futex_wait_nonzero(&c->sh->helper_ready, HELPER_TIMEOUT_S)) {
-		ktap_diag("%s: the outside task never got ready", who);
+		cr_diag("%s: the outside task never got ready", who);
 		close(img);
 		return -1;
 	}
@@ -191,19 +190,19 @@ static int checkpoint_at(struct ctx *c, pid_t pid, int k, struct original *o,
 	ret = sys_checkpoint(pid, img, flags);
 	if (gate >= 0) {
 		if (!interleave_points(gate, &o->points))
-			ktap_diag("%s: cannot read %s", who, SCN_INTERLEAVE);
+			cr_diag("%s: cannot read %s", who, SCN_INTERLEAVE);
 		close(gate);
 	}
 	if (helper) {
 		if (!scn_futex_wait_nonzero(&c->sh->helper_done, HELPER_TIMEOUT_S))
-			ktap_diag("%s: the outside task never finished", who);
+			cr_diag("%s: the outside task never finished", who);
 		o->c1 = c->sh->progress;
 	}
 	if (ret < 0) {
 		char b[32];
 
-		ktap_diag("%s: checkpoint before line %d: %s", who,
-			  op < c->s->nops ? c->s->ops[op].line : -1, ret_str(ret, b, sizeof(b)));
+		cr_diag("%s: checkpoint before line %d: %s", who,
+			op < c->s->nops ? c->s->ops[op].line : -1, ret_str(ret, b, sizeof(b)));
 		close(img);
 		return -1;
 	}
@@ -259,8 +258,8 @@ static pid_t start_restored(struct ctx *c, int image, int from)
 		lseek(SCN_IMAGE_FD, 0, SEEK_SET);
 		r = sys_restart(SCN_IMAGE_FD, 0);
 		if (r < 0) {
-			ktap_diag("restart of the image taken before op %d: %s", from,
-				  ret_str(r, b, sizeof(b)));
+			cr_diag("restart of the image taken before op %d: %s", from,
+				ret_str(r, b, sizeof(b)));
 			_exit(5);
 		}
 		close(SCN_IMAGE_FD);
@@ -288,7 +287,7 @@ static bool run_restored(struct ctx *c, struct original *o, const char *atrace)
 		int st;
 
 		if (pid < 0 || waitpid(pid, &st, WUNTRACED) != pid || !WIFSTOPPED(st)) {
-			ktap_diag("restored copy from before op %d did not start", from);
+			cr_diag("restored copy from before op %d did not start", from);
 			c->failed_stop = k;
 			ok = false;
 			break;
@@ -315,8 +314,8 @@ static bool run_restored(struct ctx *c, struct original *o, const char *atrace)
 		}
 		if (!images_equal(o->images[k + 1], own,
 				  "image of the original vs of the restored copy")) {
-			ktap_diag("  at the checkpoint before line %d", c->stops[k + 1] < c->s->nops ?
-				  c->s->ops[c->stops[k + 1]].line : -1);
+			cr_diag("  at the checkpoint before line %d", c->stops[k + 1] < c->s->nops ?
+				c->s->ops[c->stops[k + 1]].line : -1);
 			c->failed_stop = k + 1;
 			ok = false;
 		}
@@ -339,9 +338,9 @@ static bool same_trace(const char *a, size_t na, const char *b, size_t nb)
 			start = i + 1;
 		i++;
 	}
-	ktap_diag("first differing trace line:");
-	ktap_diag("  A (original): %.*s", (int)strcspn(a + start, "\n"), a + start);
-	ktap_diag("  B (restored): %.*s", (int)strcspn(b + start, "\n"), b + start);
+	cr_diag("first differing trace line:");
+	cr_diag("  A (original): %.*s", (int)strcspn(a + start, "\n"), a + start);
+	cr_diag("  B (restored): %.*s", (int)strcspn(b + start, "\n"), b + start);
 	return false;
 }
 
@@ -358,8 +357,8 @@ static bool expectations_met(const char *t, size_t n, const char *who)
 	prev = e - 1;
 	while (prev > t && prev[-1] != '\n')
 		prev--;
-	ktap_diag("%s: %.*s", who, (int)(e - prev - 1), prev);
-	ktap_diag("%s:   %.*s", who, (int)strcspn(e, "\n"), e);
+	cr_diag("%s: %.*s", who, (int)(e - prev - 1), prev);
+	cr_diag("%s:   %.*s", who, (int)strcspn(e, "\n"), e);
 	return false;
 }
 
@@ -388,7 +387,7 @@ static void write_dot(struct ctx *c, int img, const char *name)
 	if (f) {
 		scn_dot(buf, n, f, c->s->path);
 		fclose(f);
-		ktap_diag("topology: %s", path);
+		cr_diag("topology: %s", path);
 	}
 	free(buf);
 }
@@ -452,7 +451,7 @@ static bool verify_chain(struct ctx *c, struct original *o)
 
 	if (print_trace)
 		for (const char *p = o->trace; p < o->trace + o->len; p += strcspn(p, "\n") + 1)
-			ktap_diag("A: %.*s", (int)strcspn(p, "\n"), p);
+			cr_diag("A: %.*s", (int)strcspn(p, "\n"), p);
 	ok = expectations_met(o->trace, o->len, "original vs expectation");
 	if (!ok || !c->nstops)
 		return ok;
@@ -498,8 +497,8 @@ static int match_prefix(struct ctx *c, struct original *pre, int hk, int img)
 			best = j;
 		}
 	}
-	ktap_diag("the image taken while the outside task ran matches no prefix of its ops (%d..%d)",
-		  lead, c->s->nhops);
+	cr_diag("the image taken while the outside task ran matches no prefix of its ops (%d..%d)",
+		lead, c->s->nhops);
 	snprintf(what, sizeof(what), "nearest prefix image (%d outside ops first) vs the concurrent image",
 		 best);
 	images_equal(pre[best].images[hk], img, what);
@@ -544,7 +543,7 @@ static bool settle_helper(struct ctx *c, struct original *o)
 		j = match_prefix(c, pre, hk, o->images[hk]);
 		if (j < 0) {
 			if (gated) {
-				ktap_diag("at scheduling point %d of %u of the checkpoint", at, o->points);
+				cr_diag("at scheduling point %d of %u of the checkpoint", at, o->points);
 				c->failed_at = at;
 			}
 			c->failed_stop = hk;
@@ -563,12 +562,12 @@ static bool settle_helper(struct ctx *c, struct original *o)
 		for (int j = lead; j <= nhops && n < sizeof(list); j++)
 			if (matched[j])
 				n += snprintf(list + n, sizeof(list) - n, " %d", j);
-		ktap_diag("interleavings: %u scheduling points, %d runs; images equal the prefix images of%s outside ops",
-			  points, at - (replay_at > 0 ? replay_at : 1) + (ok ? 1 : 0), list);
+		cr_diag("interleavings: %u scheduling points, %d runs; images equal the prefix images of%s outside ops",
+			points, at - (replay_at > 0 ? replay_at : 1) + (ok ? 1 : 0), list);
 	}
 	for (int j = lead; ok && j <= nhops; j++)
 		if (matched[j] && !verify_chain(c, &pre[j])) {
-			ktap_diag("with %d outside ops before the checkpoint", j);
+			cr_diag("with %d outside ops before the checkpoint", j);
 			original_free(c, o);
 			*o = pre[j];
 			memset(&pre[j], 0, sizeof(pre[j]));
@@ -591,7 +590,7 @@ static bool run_one(const char *path, struct scn_shared *sha, struct scn_shared 
 
 	base_name(path, name, sizeof(name));
 	if (scn_parse(path, &s, err, sizeof(err))) {
-		ktap_diag("%s", err);
+		cr_diag("%s", err);
 		return ktap_result(false, name);
 	}
 	c.stop = calloc(s.nops + 1, sizeof(bool));
@@ -618,14 +617,14 @@ static bool run_one(const char *path, struct scn_shared *sha, struct scn_shared 
 		int k = c.failed_stop;
 
 		if (s.seed >= 0)
-			ktap_diag("seed: %ld", s.seed);
-		ktap_diag("file: %s", path);
+			cr_diag("seed: %ld", s.seed);
+		cr_diag("file: %s", path);
 		if (c.failed_at > 0)
-			ktap_diag("replay: harness/launch/uml-run --kernel build/kernel-preempt/linux build/harness/scenario-run%s --at %d %s",
-				  every_step ? " --every-step" : "", c.failed_at, path);
+			cr_diag("replay: harness/launch/uml-run --kernel build/kernel-preempt/linux build/harness/scenario-run%s --at %d %s",
+				every_step ? " --every-step" : "", c.failed_at, path);
 		else
-			ktap_diag("replay: harness/launch/uml-run build/harness/scenario-run%s %s",
-				  every_step ? " --every-step" : "", path);
+			cr_diag("replay: harness/launch/uml-run build/harness/scenario-run%s %s",
+				every_step ? " --every-step" : "", path);
 		if (k < 0 && o.images)
 			for (k = c.nstops - 1; k >= 0 && o.images[k] < 0; k--)
 				;
@@ -801,9 +800,9 @@ int main(int argc, char **argv)
 	ktap_plan(l.n);
 	for (i = 0; i < l.n; i++)
 		fails += !run_one(l.v[i], sha, shb);
-	ktap_diag("%d scenarios, %d failed%s", l.n, fails, every_step ? " (C/R at every step)" : "");
+	cr_diag("%d scenarios, %d failed%s", l.n, fails, every_step ? " (C/R at every step)" : "");
 	if (sweep || replay_at > 0)
-		ktap_diag("interleavings: %lu scheduling points swept, %lu concurrent images checked",
-			  total_points, total_images);
+		cr_diag("interleavings: %lu scheduling points swept, %lu concurrent images checked",
+			total_points, total_images);
 	return fails ? 1 : 0;
 }

@@ -49,7 +49,6 @@
 #include <unistd.h>
 
 #include "cr-util.h"
-#include "image.h"
 
 #define MAX_WORKERS 8
 #define EFDS 16
@@ -382,21 +381,21 @@ static void say_difference(int w, const struct model *img, const struct model *m
 {
 	for (int t = 0; t < TARGETS; t++) {
 		if (img->present[t] != m->present[t] || (m->present[t] && img->data[t] != m->data[t])) {
-			ktap_diag("worker %d fd %d: image item %s data %#llx, model item %s data %#llx", w,
-				  target_fd(w, t), img->present[t] ? "present" : "absent",
-				  (unsigned long long)img->data[t], m->present[t] ? "present" : "absent",
-				  (unsigned long long)m->data[t]);
+			cr_diag("worker %d fd %d: image item %s data %#llx, model item %s data %#llx", w,
+				target_fd(w, t), img->present[t] ? "present" : "absent",
+				(unsigned long long)img->data[t], m->present[t] ? "present" : "absent",
+				(unsigned long long)m->data[t]);
 			return;
 		}
 		if (t < EFDS && img->count[t] != m->count[t]) {
-			ktap_diag("worker %d eventfd %d: image count %llu, model %llu", w, target_fd(w, t),
-				  (unsigned long long)img->count[t], (unsigned long long)m->count[t]);
+			cr_diag("worker %d eventfd %d: image count %llu, model %llu", w, target_fd(w, t),
+				(unsigned long long)img->count[t], (unsigned long long)m->count[t]);
 			return;
 		}
 		if (t >= EFDS && (img->nbytes[t - EFDS] != m->nbytes[t - EFDS] ||
 				  memcmp(img->bytes[t - EFDS], m->bytes[t - EFDS], m->nbytes[t - EFDS]))) {
-			ktap_diag("worker %d pipe %d: image %u bytes, model %u bytes (or other bytes)", w,
-				  target_fd(w, t), img->nbytes[t - EFDS], m->nbytes[t - EFDS]);
+			cr_diag("worker %d pipe %d: image %u bytes, model %u bytes (or other bytes)", w,
+				target_fd(w, t), img->nbytes[t - EFDS], m->nbytes[t - EFDS]);
 			return;
 		}
 	}
@@ -420,8 +419,8 @@ static bool image_linearizable(const struct image_view *v, struct model *base,
 			p++;
 		}
 		if (!models_equal(&v->m[w], &m)) {
-			ktap_diag("checkpoint %d: worker %d's targets match no prefix of its ops %u..%u; against op %u:",
-				  c, w, lo[w], hi[w], lo[w]);
+			cr_diag("checkpoint %d: worker %d's targets match no prefix of its ops %u..%u; against op %u:",
+				c, w, lo[w], hi[w], lo[w]);
 			say_difference(w, &v->m[w], &base[w]);
 			ok = false;
 		}
@@ -429,8 +428,8 @@ static bool image_linearizable(const struct image_view *v, struct model *base,
 			bool readable = t < EFDS ? v->m[w].count[t] : v->m[w].nbytes[t - EFDS];
 
 			if (v->m[w].present[t] && readable && !v->ready[w][t]) {
-				ktap_diag("checkpoint %d: fd %d is readable but its level-triggered item is not on the ready list",
-					  c, target_fd(w, t));
+				cr_diag("checkpoint %d: fd %d is readable but its level-triggered item is not on the ready list",
+					c, target_fd(w, t));
 				ok = false;
 			}
 		}
@@ -460,7 +459,7 @@ static bool round_trip(int img, int c)
 		if (r < 0) {
 			char b[32];
 
-			ktap_diag("checkpoint %d: restart: %s", c, ret_str(r, b, sizeof(b)));
+			cr_diag("checkpoint %d: restart: %s", c, ret_str(r, b, sizeof(b)));
 			_exit(5);
 		}
 		close(restore_fd);
@@ -600,9 +599,9 @@ int main(int argc, char **argv)
 	}
 
 	printf("KTAP version 1\n1..1\n");
-	ktap_diag("seed %llu: %d workers%s, %d unrelated eventfds (the seed fixes each worker's operations, not the interleaving)",
-		  (unsigned long long)seed, workers, ncpus > workers ? " on CPUs of their own" : " sharing CPUs",
-		  unrelated);
+	cr_diag("seed %llu: %d workers%s, %d unrelated eventfds (the seed fixes each worker's operations, not the interleaving)",
+		(unsigned long long)seed, workers, ncpus > workers ? " on CPUs of their own" : " sharing CPUs",
+		unrelated);
 	start = now();
 	for (int c = 0; c < checkpoints; c++) {
 		int img = image_create();
@@ -623,7 +622,7 @@ int main(int argc, char **argv)
 		if (r < 0 || n < 0) {
 			char b[32];
 
-			ktap_diag("checkpoint %d failed: %s", c, ret_str(r < 0 ? r : n, b, sizeof(b)));
+			cr_diag("checkpoint %d failed: %s", c, ret_str(r < 0 ? r : n, b, sizeof(b)));
 			close(img);
 			torn++;
 			break;
@@ -643,17 +642,17 @@ int main(int argc, char **argv)
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
 	for (int w = 0; w < workers; w++) {
 		if (waitpid(pids[w], &st, 0) != pids[w] || !WIFEXITED(st) || WEXITSTATUS(st)) {
-			ktap_diag("worker %d failed (status %#x)", w, st);
+			cr_diag("worker %d failed (status %#x)", w, st);
 			torn++;
 		}
 		raced += sh->w[w].done;
 	}
 	reap(holder);
-	ktap_diag("race-stress: %d checkpoints taken, %d images checked and restarted, %llu operations raced, %.1f s, %d failed",
-		  taken, checked, raced, now() - start, torn);
+	cr_diag("race-stress: %d checkpoints taken, %d images checked and restarted, %llu operations raced, %.1f s, %d failed",
+		taken, checked, raced, now() - start, torn);
 	if (torn)
-		ktap_diag("replay: the same command with --seed %llu; the race may take several runs to recur",
-			  (unsigned long long)seed);
+		cr_diag("replay: the same command with --seed %llu; the race may take several runs to recur",
+			(unsigned long long)seed);
 	ktap_result(!torn && taken == checkpoints, "race-stress");
 	return torn || taken < checkpoints ? 1 : 0;
 }

@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include "cr-util.h"
-#include "image.h"
 
 #define GATE "/sys/kernel/debug/checkpoint/interleave"
 /* The image's fds: set, eventfd, pipe ends; the image at IMAGE_FD. */

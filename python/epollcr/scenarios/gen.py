@@ -15,7 +15,7 @@ import random
 import sys
 
 from .model import predict
-from .scenario import OUTSIDE, parse_text
+from .scenario import TRACED, parse_text
 
 CATEGORIES = ("nested", "fd-recycling", "concurrent", "large", "mixed")
 ROUND_ROBIN = ("nested", "fd-recycling", "concurrent", "mixed")
@@ -351,7 +351,7 @@ def annotate(text: str, path: str) -> str:
     for op, p in zip(scn.ops, pred):
         if op.expect is not None or (op.record and op.kind != "wait"):
             continue
-        if p is not None and op.kind not in ("seed", "category", "checkpoint") and op.kind not in OUTSIDE:
+        if p is not None and op.kind in TRACED:
             lines[op.line - 1] = op.text() + " expect" + (" " + p if p else "")
     return "\n".join(lines)
 

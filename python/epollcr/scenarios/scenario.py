@@ -1,13 +1,14 @@
-"""Scenario files: parse, validate and predict fd numbers (see FORMAT.md)."""
+"""Scenario files: parse, validate and predict fd numbers (see FORMAT.md).
+
+Every op's syntax comes from scenarios/ops.table (ops.py); _semantics has
+what each op does to names and fds."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-FD_MIN = 3
-FD_LIMIT = 131072
-MAX_WAIT = 1024
-U64 = (1 << 64) - 1
+from .ops import FD_LIMIT, FD_MIN, OPS, Form, OpSpec
+from .ops import U64 as U64  # re-exported: model.py
 
 EVENT_BITS = {
     "in": 0x1, "pri": 0x2, "out": 0x4, "err": 0x8, "hup": 0x10,
@@ -17,11 +18,12 @@ EVENT_BITS = {
 }
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 PATH_RE = re.compile(r"[A-Za-z0-9._-]+\Z")
-# Ops that produce a trace line (and so may carry expect/record).
-# The outside task's ops, by the op each performs; queued for the next checkpoint.
-OUTSIDE = {"hctl": "ctl", "hwrite": "write", "hread": "read", "hwait": "wait", "hclose": "close"}
-TRACED = {"epoll", "eventfd", "pipe", "file", "dup", "dup2", "close", "ctl",
-          "fill", "write", "read", "wait", "params"}
+NAME_MAX = PATH_MAX = 63  # the C parser's buffers
+NUMBER_RE = re.compile(r"(0[xX][0-9a-fA-F]+|[0-9]+)\Z")
+# The op word syntax (ops.table): the outside task's ops, by the op each
+# performs (queued for the next checkpoint), and the ops with a trace result.
+OUTSIDE = {name: spec.outside for name, spec in OPS.items() if spec.outside is not None}
+TRACED = {name for name, spec in OPS.items() if spec.trace != "-"}
 
 
 class ScenarioError(Exception):
@@ -64,24 +66,70 @@ class Scenario:
     names: dict[str, int] = field(default_factory=dict)  # bound at the end
 
 
-def parse_number(tok: str, what: str, limit: int = U64) -> int:
-    try:
-        v = int(tok, 16) if tok.lower().startswith("0x") else int(tok, 10)
-    except ValueError:
-        raise ValueError(f"{what}: '{tok}' is not a number") from None
-    if v < 0 or v > limit:
-        raise ValueError(f"{what}: {tok} out of range 0..{limit}")
+def parse_number(tok: str, what: str, limit: int = U64, lo: int = 0) -> int:
+    if not NUMBER_RE.match(tok):
+        raise ValueError(f"{what}: '{tok}' is not a number")
+    v = int(tok, 16) if tok[1:2] in ("x", "X") else int(tok, 10)
+    if v < lo or v > limit:
+        raise ValueError(f"{what}: {tok} out of range {lo}..{limit}")
     return v
 
 
-def parse_events(tok: str) -> int:
-    if tok.lower().startswith("0x") or tok.isdigit():
-        return parse_number(tok, "events", 0xFFFFFFFF)
+def parse_events(tok: str, what: str = "events") -> int:
+    if tok[:1].isdigit():
+        return parse_number(tok, what, 0xFFFFFFFF)
     v = 0
     for part in tok.split("|"):
         if part not in EVENT_BITS:
             raise ValueError(f"unknown event '{part}'")
         v |= EVENT_BITS[part]
+    return v
+
+
+@dataclass
+class Args:
+    """An op line's arguments, checked against its form in ops.table."""
+    form: Form
+    toks: dict[str, str]      # by placeholder; optional ones only if given
+    nums: dict[str, int]      # numbers, EVENTS and DATA, by placeholder
+    flags: set[str]
+    names: list[str]          # the bound names it uses, in order
+
+
+def check_args(spec: OpSpec, a: list[str]) -> Args:
+    """The table's syntax checks: the form, arity, each token's kind and bounds, flags."""
+    form, word = spec.forms[0], None
+    if form.args and form.args[0].kind == "choice":
+        picked = [f for f in spec.forms if a and a[0] in f.args[0].words]
+        if not picked:
+            raise ValueError(f"usage: {spec.usage()}")
+        form, word = picked[0], a[0]
+    if not form.lo <= len(a) <= form.hi:
+        raise ValueError(f"usage: {form.usage(word)}")
+    v = Args(form, {}, {}, set(), [])
+    i = 0
+    for arg in form.args:
+        if i == len(a) or (arg.optional and a[i] in form.flags):
+            break
+        tok = a[i]
+        i += 1
+        v.toks[arg.ph] = tok
+        what = f"{spec.name} {arg.ph}"
+        if arg.kind == "num":
+            v.nums[arg.ph] = parse_number(tok, what, arg.hi, arg.lo)
+        elif arg.kind == "events":
+            v.nums[arg.ph] = parse_events(tok, what)
+        elif arg.kind == "data":
+            v.nums[arg.ph] = parse_number(tok, what)
+        elif arg.kind == "path" and not (PATH_RE.match(tok) and len(tok) <= PATH_MAX):
+            raise ValueError(f"{spec.name}: path '{tok}' must match [A-Za-z0-9._-]+, "
+                             f"at most {PATH_MAX} characters")
+        elif arg.kind == "name":
+            v.names.append(tok)
+    for tok in a[i:]:
+        if tok not in form.flags:
+            raise ValueError(f"{spec.name}: unknown flag '{tok}'")
+        v.flags.add(tok)
     return v
 
 
@@ -108,7 +156,7 @@ class _State:
         return Object(kind, self.next_ident - 1)
 
     def bind(self, name: str, obj: Object, fd: int | None = None) -> int:
-        if not NAME_RE.match(name):
+        if not NAME_RE.match(name) or len(name) > NAME_MAX:
             raise ValueError(f"bad name '{name}'")
         if name in self.names:
             raise ValueError(f"name '{name}' is already bound")
@@ -131,137 +179,87 @@ class _State:
                 del self.names[n]
 
 
-def _need(args: list[str], lo: int, hi: int, usage: str) -> None:
-    if not lo <= len(args) <= hi:
-        raise ValueError(f"usage: {usage}")
+Pending = list[tuple[Op, list[str]]]
 
 
-def _parse_op(st: _State, op: Op, hctl_names: list[tuple[Op, list[str]]]) -> None:
-    a, k = op.args, op.kind
-    if k == "seed":
-        _need(a, 1, 1, "seed N")
-        parse_number(a[0], "seed")
+def _size(st: _State, op: Op, fd: int, v: Args) -> None:
+    """read/write: a pipe or file moves at most 64 KiB."""
+    if st.fds[fd].kind != "eventfd":
+        parse_number(v.toks["N"], f"{op.kind} N", 65536)
+
+
+def _semantics(st: _State, scn: Scenario, op: Op, spec: OpSpec, v: Args, pending: Pending) -> None:
+    """What an op does to names and fds; its syntax is checked (check_args)."""
+    k, t = spec.base, v.toks
+    if spec.outside is not None:
+        # Names must be open now; they are resolved at the next checkpoint.
+        fds = [st.fd_of(n) for n in v.names]
+        if k in ("write", "read"):
+            _size(st, op, fds[0], v)
+        if k == "ctl":
+            op.fds["ep"], op.fds["t"] = -1, -1
+        pending.append((op, v.names))
+    elif k == "seed":
+        if scn.seed is not None:
+            raise ValueError("seed given twice")
+        scn.seed = v.nums["N"]
     elif k == "category":
-        _need(a, 1, 1, "category NAME")
-    elif k == "epoll":
-        _need(a, 1, 2, "epoll NAME [cloexec]")
-        if len(a) == 2 and a[1] != "cloexec":
-            raise ValueError(f"epoll: unknown flag '{a[1]}'")
-        op.fds["new"] = st.bind(a[0], st.new_object("epoll"))
-    elif k == "eventfd":
-        _need(a, 1, 4, "eventfd NAME [INIT] [semaphore] [nonblock]")
-        rest = a[1:]
-        if rest and rest[0] not in ("semaphore", "nonblock"):
-            parse_number(rest[0], "eventfd initial value", 0xFFFFFFFF)
-            rest = rest[1:]
-        for f in rest:
-            if f not in ("semaphore", "nonblock"):
-                raise ValueError(f"eventfd: unknown flag '{f}'")
-        op.fds["new"] = st.bind(a[0], st.new_object("eventfd"))
+        scn.category = t["NAME"]
+    elif k in ("epoll", "eventfd", "file"):
+        op.fds["new"] = st.bind(t["NAME"], st.new_object(k))
     elif k == "pipe":
-        _need(a, 2, 3, "pipe R W [nonblock]")
-        if len(a) == 3 and a[2] != "nonblock":
-            raise ValueError(f"pipe: unknown flag '{a[2]}'")
-        if a[0] == a[1]:
+        if t["R"] == t["W"]:
             raise ValueError("pipe: the two ends need two names")
         r = st.new_object("piper")
         w = Object("pipew", r.ident)
-        op.fds["r"] = st.bind(a[0], r)
-        op.fds["w"] = st.bind(a[1], w)
-    elif k == "file":
-        _need(a, 2, 2, "file NAME PATH")
-        if not PATH_RE.match(a[1]):
-            raise ValueError(f"file: path '{a[1]}' must match [A-Za-z0-9._-]+")
-        op.fds["new"] = st.bind(a[0], st.new_object("file"))
+        op.fds["r"] = st.bind(t["R"], r)
+        op.fds["w"] = st.bind(t["W"], w)
     elif k == "dup":
-        _need(a, 2, 2, "dup NAME NEW")
-        fd = st.fd_of(a[0])
+        fd = st.fd_of(t["NAME"])
         op.fds["old"] = fd
-        op.fds["new"] = st.bind(a[1], st.fds[fd])
+        op.fds["new"] = st.bind(t["NEW"], st.fds[fd])
     elif k == "dup2":
-        _need(a, 3, 3, "dup2 NAME NEW FD")
-        fd = st.fd_of(a[0])
-        target = parse_number(a[2], "dup2 fd", FD_LIMIT - 1)
-        if target < FD_MIN:
-            raise ValueError(f"dup2: fd {target} is below {FD_MIN}")
+        fd = st.fd_of(t["NAME"])
+        target = v.nums["FD"]
         if target == fd:
-            raise ValueError(f"dup2: fd {target} is already '{a[0]}'")
+            raise ValueError(f"dup2: fd {target} is already '{t['NAME']}'")
         obj = st.fds[fd]
         st.close_fd(target)
         op.fds["old"] = fd
-        op.fds["new"] = st.bind(a[1], obj, target)
+        op.fds["new"] = st.bind(t["NEW"], obj, target)
     elif k == "close":
-        _need(a, 1, 1, "close NAME")
-        fd = st.fd_of(a[0])
+        fd = st.fd_of(t["NAME"])
         op.fds["fd"] = fd
         st.close_fd(fd)
-    elif k in ("ctl", "hctl"):
-        if not a or a[0] not in ("add", "mod", "del"):
-            raise ValueError(f"usage: {k} add|mod|del EP TARGET [EVENTS DATA]")
-        if a[0] == "del":
-            _need(a, 3, 3, f"{k} del EP TARGET")
-        else:
-            _need(a, 5, 5, f"{k} {a[0]} EP TARGET EVENTS DATA")
-            parse_events(a[3])
-            parse_number(a[4], "data")
-        if k == "hctl":
-            st.fd_of(a[1]), st.fd_of(a[2])
-            hctl_names.append((op, [a[1], a[2]]))
-            op.fds["ep"], op.fds["t"] = -1, -1
-        else:
-            op.fds["ep"] = st.fd_of(a[1])
-            op.fds["t"] = st.fd_of(a[2])
-    elif k in OUTSIDE and k != "hctl":
-        base = OUTSIDE[k]
-        _need(a, *((1, 1) if base == "close" else (2, 2)), f"{k} NAME" + ("" if base == "close" else " N"))
-        fd = st.fd_of(a[0])
-        if base in ("write", "read"):
-            parse_number(a[1], "size", U64 if st.fds[fd].kind == "eventfd" else 65536)
-        elif base == "wait":
-            parse_number(a[1], "maxevents", MAX_WAIT)
-        hctl_names.append((op, [a[0]]))
+    elif k == "ctl":
+        op.fds["ep"] = st.fd_of(t["EP"])
+        op.fds["t"] = st.fd_of(t["TARGET"])
     elif k == "fill":
-        _need(a, 5, 5, "fill EP TARGET COUNT EVENTS DATA")
-        op.fds["ep"] = st.fd_of(a[0])
-        op.fds["t"] = st.fd_of(a[1])
-        count = parse_number(a[2], "fill count", FD_LIMIT)
-        parse_events(a[3])
-        parse_number(a[4], "data")
+        op.fds["ep"] = st.fd_of(t["EP"])
+        op.fds["t"] = st.fd_of(t["TARGET"])
         obj = st.fds[op.fds["t"]]
         first = st.lowest()
-        for _ in range(count):
+        for _ in range(v.nums["COUNT"]):
             st.fds[st.lowest()] = obj
         op.fds["first"] = first
     elif k in ("write", "read"):
-        _need(a, 2, 2, f"{k} NAME N")
-        op.fds["fd"] = st.fd_of(a[0])
-        parse_number(a[1], "size", U64 if st.fds[op.fds["fd"]].kind == "eventfd" else 65536)
-    elif k == "wait":
-        _need(a, 2, 2, "wait EP MAXEVENTS")
-        op.fds["ep"] = st.fd_of(a[0])
-        parse_number(a[1], "maxevents", MAX_WAIT)
-        if op.expect is None and not op.record:
-            raise ValueError("wait needs 'expect ...' or 'record'")
-    elif k == "params":
-        _need(a, 4, 4, "params EP USECS BUDGET PREFER")
-        op.fds["ep"] = st.fd_of(a[0])
-        parse_number(a[1], "usecs", 0xFFFFFFFF)
-        parse_number(a[2], "budget", 0xFFFF)
-        parse_number(a[3], "prefer", 0xFF)
+        op.fds["fd"] = st.fd_of(t["NAME"])
+        _size(st, op, op.fds["fd"], v)
+    elif k in ("wait", "params"):
+        op.fds["ep"] = st.fd_of(t["EP"])
     elif k == "checkpoint":
-        _need(a, 0, 1, "checkpoint [LEAD]")
-        lead = parse_number(a[0], "lead") if a else 0
-        if lead > len(hctl_names):
-            raise ValueError(f"checkpoint: lead {lead} > {len(hctl_names)} queued outside-task ops")
-        for hop, names in hctl_names:
-            if hop.kind == "hctl":
+        lead = v.nums.get("LEAD", 0)
+        if lead > len(pending):
+            raise ValueError(f"checkpoint: lead {lead} > {len(pending)} queued outside-task ops")
+        for hop, names in pending:
+            if OUTSIDE[hop.kind] == "ctl":
                 hop.fds["ep"] = st.fd_of(names[0])
                 hop.fds["t"] = st.fd_of(names[1])
             else:
                 hop.fds["fd"] = st.fd_of(names[0])
-        hctl_names.clear()
+        pending.clear()
     else:
-        raise ValueError(f"unknown op '{k}'")
+        raise ValueError(f"op '{op.kind}' has no semantics in scenario.py")
 
 
 def split_line(raw: str) -> list[str]:
@@ -285,6 +283,9 @@ def parse_text(text: str, path: str = "<string>") -> Scenario:
             continue
         try:
             op = Op(lineno, toks[0], toks[1:])
+            spec = OPS.get(op.kind)
+            if spec is None:
+                raise ValueError(f"unknown op '{op.kind}'")
             if "expect" in op.args:
                 i = op.args.index("expect")
                 op.expect = " ".join(op.args[i + 1:])
@@ -292,19 +293,15 @@ def parse_text(text: str, path: str = "<string>") -> Scenario:
             elif op.args and op.args[-1] == "record":
                 op.record = True
                 op.args = op.args[:-1]
-            if (op.expect is not None or op.record) and op.kind not in TRACED:
+            if (op.expect is not None or op.record) and spec.trace == "-":
                 raise ValueError(f"'{op.kind}' gives no result to expect or record")
+            if spec.trace == "must" and op.expect is None and not op.record:
+                raise ValueError(f"{op.kind} needs 'expect ...' or 'record'")
             if op.kind == "checkpoint" and hctl:
                 helper_cps += 1
                 if helper_cps > 1:
                     raise ValueError("only one checkpoint may have queued outside-task ops")
-            if op.kind == "seed":
-                if scn.seed is not None:
-                    raise ValueError("seed given twice")
-                scn.seed = int(op.args[0]) if op.args and op.args[0].isdigit() else None
-            if op.kind == "category" and op.args:
-                scn.category = op.args[0]
-            _parse_op(st, op, hctl)
+            _semantics(st, scn, op, spec, check_args(spec, op.args), hctl)
         except ValueError as e:
             raise ScenarioError(f"{path}:{lineno}: {e}") from None
         ops.append(op)

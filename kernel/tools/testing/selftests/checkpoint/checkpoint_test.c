@@ -382,6 +382,7 @@ static const struct reg_spec reg_specs[] = {
 	{ 12, SHM "ap", O_WRONLY | O_APPEND, REG_SIZE + 8 }, /* after "appended" */
 	{ 13, SHM "nb", O_RDONLY | O_NONBLOCK, 7 },
 };
+
 #define NREG ARRAY_SIZE(reg_specs)
 
 static int build_regular(void *arg)
@@ -756,9 +757,9 @@ static bool try_bad_image(const struct bad_images *b, const unsigned char *buf,
 		return true;
 	if (verbose)
 		cr_diag("%s: expected %s with the fd table unchanged, got %s%s",
-			  what, want ? ret_str(want, w, sizeof(w)) : "an error",
-			  ret_str(*got, g, sizeof(g)),
-			  same ? "" : " and a changed fd table");
+			what, want ? ret_str(want, w, sizeof(w)) : "an error",
+			ret_str(*got, g, sizeof(g)),
+			same ? "" : " and a changed fd table");
 	return false;
 }
 
@@ -794,7 +795,7 @@ static bool check_truncations(void *arg)
 			bad++;
 	}
 	cr_diag("tried %d truncations (lengths 0..%zu) of a %zu-byte image: %d misbehaved",
-		  tried, b.size - 1, b.size, bad);
+		tried, b.size - 1, b.size, bad);
 	return bad == 0 && tried > 0 && whole_image_restores(&b);
 }
 
@@ -821,7 +822,7 @@ static bool check_corruptions(void *arg)
 		einval += got == -EINVAL;
 	}
 	cr_diag("flipped each of the %zu bytes in turn: %d gave -EINVAL, %d misbehaved",
-		  b.size, einval, bad);
+		b.size, einval, bad);
 	return bad == 0 && b.size > 0 && whole_image_restores(&b);
 }
 
@@ -954,6 +955,7 @@ FIXTURE_VARIANT(eventfd) {
 	struct efd_spec spec;
 	cr_check_fn check;
 };
+
 FIXTURE_SETUP(eventfd) { CR_SETUP(); }
 FIXTURE_TEARDOWN(eventfd) {}
 
@@ -988,6 +990,7 @@ FIXTURE_SETUP(regular)
 	for (size_t i = 0; i < NREG; i++)
 		ASSERT_TRUE(make_file(reg_specs[i].path, REG_SIZE, (unsigned int)i));
 }
+
 FIXTURE_TEARDOWN(regular)
 {
 	for (size_t i = 0; i < NREG; i++)
@@ -1129,9 +1132,11 @@ TEST_F(cr, error_rlimit)
 FIXTURE(damaged) {
 	int img;
 };
+
 FIXTURE_VARIANT(damaged) {
 	cr_check_fn check;
 };
+
 FIXTURE_SETUP(damaged)
 {
 	self->img = -1;
@@ -1140,6 +1145,7 @@ FIXTURE_SETUP(damaged)
 	self->img = checkpoint_child(build_rich, NULL, SKIPU);
 	ASSERT_GE(self->img, 0);
 }
+
 FIXTURE_TEARDOWN(damaged)
 {
 	if (self->img >= 0)
@@ -1196,12 +1202,14 @@ FIXTURE_VARIANT(leak) {
 	cr_build_fn build;
 	const char *file;	/* made before, removed after, if set */
 };
+
 FIXTURE_SETUP(leak)
 {
 	CR_SETUP();
 	if (variant->file)
 		ASSERT_TRUE(make_file(variant->file, 4096, 6));
 }
+
 FIXTURE_TEARDOWN(leak)
 {
 	if (variant->file)

@@ -19,6 +19,13 @@
 
 #include "cr_util.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(arr) (sizeof(arr) / sizeof((arr)[0]))
+#endif
+
+/* Where diagnostics go; NULL: stderr. */
+static FILE *diag_file;
+
 long sysret(long r)
 {
 	return r < 0 ? -errno : r;
@@ -54,7 +61,7 @@ long sys_restart(int fd, unsigned long flags)
 
 const char *cr_unsupported(void)
 {
-	return "built without __NR_checkpoint: install the tree's headers (make headers) or set KHDR_INCLUDES";
+	return "built without __NR_checkpoint: make headers, or set KHDR_INCLUDES";
 }
 #endif
 
@@ -80,13 +87,20 @@ const char *ret_str(long ret, char *buf, size_t len)
 
 /* Diagnostics */
 
+void cr_diag_to(FILE *f)
+{
+	diag_file = f;
+}
+
 static void vdiag(const char *fmt, va_list ap)
 {
+	FILE *f = diag_file ? diag_file : stderr;
+
 	fflush(stdout);
-	fputs("# ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	fflush(stderr);
+	fputs("# ", f);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+	fflush(f);
 }
 
 void cr_diag(const char *fmt, ...)
@@ -381,7 +395,7 @@ static const char *record_name(uint32_t type)
 		[CKPT_REC_TRAILER] = "TRAILER",
 	};
 
-	return type < sizeof(names) / sizeof(names[0]) && names[type] ? names[type] : "unknown";
+	return type < ARRAY_SIZE(names) && names[type] ? names[type] : "unknown";
 }
 
 /* "record N (TYPE, M bytes at offset P), byte B of it" for offset off. */
@@ -465,19 +479,19 @@ bool image_walk(const unsigned char *buf, size_t len, uint32_t *nrecords)
 bool image_find_fd(const unsigned char *buf, size_t len, int fd,
 		   struct ckpt_fd_entry *out)
 {
+	const size_t first = offsetof(struct ckpt_rec_fd, entries);
+	const size_t esize = sizeof(((struct ckpt_rec_fd *)0)->entries[0]);
 	struct ckpt_rec_fd r;
 
 	for (size_t pos = 0; pos + sizeof(r.h) <= len; pos += r.h.len) {
 		memcpy(&r.h, buf + pos, sizeof(r.h));
 		if (r.h.len < sizeof(r.h) || r.h.len > len - pos)
 			return false;
-		if (r.h.type != CKPT_REC_FD || r.h.len < sizeof(r))
+		if (r.h.type != CKPT_REC_FD || r.h.len < first)
 			continue;
-		memcpy(&r, buf + pos, sizeof(r));
-		for (size_t i = 0; i < r.count &&
-		     sizeof(r) + (i + 1) * sizeof(*out) <= r.h.len; i++) {
-			memcpy(out, buf + pos + sizeof(r) + i * sizeof(*out),
-			       sizeof(*out));
+		memcpy(&r, buf + pos, first);
+		for (size_t i = 0; i < r.count && first + (i + 1) * esize <= r.h.len; i++) {
+			memcpy(out, buf + pos + first + i * esize, esize);
 			if (out->fd == fd)
 				return true;
 		}
@@ -538,7 +552,7 @@ bool fd_table_equal(const struct fd_table *a, const struct fd_table *b)
 	return true;
 }
 
-static const char *fd_table_str(const struct fd_table *t, char *buf, size_t len)
+const char *fd_table_str(const struct fd_table *t, char *buf, size_t len)
 {
 	size_t used = 0;
 
@@ -588,15 +602,16 @@ bool fdinfo_read(int fd, struct fdinfo *fi)
 	buf[n] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "pos:", 4))
+		if (!strncmp(line, "pos:", 4)) {
 			fi->pos = strtoll(line + 4, NULL, 10);
-		else if (!strncmp(line, "flags:", 6))
+		} else if (!strncmp(line, "flags:", 6)) {
 			fi->flags = (unsigned int)strtoul(line + 6, NULL, 8);
-		else if (!strncmp(line, "eventfd-count:", 14)) {
+		} else if (!strncmp(line, "eventfd-count:", 14)) {
 			fi->has_eventfd = true;
 			fi->eventfd_count = strtoull(line + 14, NULL, 16);
-		} else if (!strncmp(line, "eventfd-semaphore:", 18))
+		} else if (!strncmp(line, "eventfd-semaphore:", 18)) {
 			fi->eventfd_semaphore = atoi(line + 18);
+		}
 	}
 	return true;
 }

@@ -7,6 +7,8 @@
  * so they can run in the forked checkpoint targets and restorers, where
  * the harness's ASSERT_*() cannot; a test asserts on their result.
  * Syscall wrappers return -errno on failure.
+ * A program that prints its own KTAP on stdout can have the diagnostics
+ * there instead (cr_diag_to()).
  */
 #ifndef CR_UTIL_H
 #define CR_UTIL_H
@@ -14,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -70,8 +73,13 @@ long sysret(long r);
 /* "-EBUSY" for -EBUSY, the number itself otherwise; buf has >= 32 bytes. */
 const char *ret_str(long ret, char *buf, size_t len);
 
-/* A "# " diagnostic line on stderr. */
+/*
+ * A "# " diagnostic line, on stderr unless cr_diag_to() said otherwise;
+ * stdout is flushed first, so the line comes after what was printed there.
+ */
 void cr_diag(const char *fmt, ...) CR_PRINTF(1, 2);
+/* Where cr_diag() and the failed expectations print: stderr by default. */
+void cr_diag_to(FILE *f);
 
 /* Expectations: log "# ..." and return false when not met. */
 bool expect(bool cond, const char *fmt, ...) CR_PRINTF(2, 3);
@@ -147,6 +155,8 @@ struct fd_table {
 
 bool fd_table_read(struct fd_table *t);
 bool fd_table_equal(const struct fd_table *a, const struct fd_table *b);
+/* "0 1 2 200" into buf. */
+const char *fd_table_str(const struct fd_table *t, char *buf, size_t len);
 /* Reads the table again; true if it equals before, else a diagnostic. */
 bool fd_table_unchanged(const struct fd_table *before, const char *when);
 

@@ -144,9 +144,8 @@ static bool same_trace(const char *a, const char *b, const char *what)
 	if (!strcmp(a, b))
 		return true;
 	while (*la && *lb && *la == *lb) {
-		if (*la == '\n') {
+		if (*la == '\n')
 			line++;
-		}
 		la++;
 		lb++;
 	}
@@ -245,6 +244,7 @@ static void trace_epoll_items(FILE *t, int epfd)
 	char path[64], line[256];
 	char **lines = NULL;
 	size_t n = 0, cap = 0;
+	bool oom = false;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", epfd);
@@ -261,12 +261,29 @@ static void trace_epoll_items(FILE *t, int epfd)
 		if (strstr(line, " pos:"))
 			*strstr(line, " pos:") = 0;
 		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			lines = realloc(lines, cap * sizeof(*lines));
+			size_t want = cap ? cap * 2 : 64;
+			char **more = realloc(lines, want * sizeof(*lines));
+
+			if (!more) {
+				oom = true;
+				break;
+			}
+			lines = more;
+			cap = want;
 		}
-		lines[n++] = strdup(line);
+		lines[n] = strdup(line);
+		if (!lines[n]) {
+			oom = true;
+			break;
+		}
+		n++;
 	}
 	fclose(f);
+	if (oom) {
+		/* A trace with items missing could match another: fail the copy. */
+		cr_diag("epoll %d: out of memory after %zu items", epfd, n);
+		_exit(6);
+	}
 	qsort(lines, n, sizeof(*lines), cmp_lines);
 	fprintf(t, "epoll %d: %zu items\n", epfd, n);
 	for (size_t i = 0; i < n; i++) {
@@ -567,11 +584,13 @@ FIXTURE(trace) {};
 FIXTURE_VARIANT(trace) {
 	struct trace_case tc;
 };
+
 FIXTURE_SETUP(trace)
 {
 	CR_SETUP();
 	signal(SIGPIPE, SIG_IGN);
 }
+
 FIXTURE_TEARDOWN(trace) {}
 
 FIXTURE_VARIANT_ADD(trace, ready_list_order_survives) {
@@ -659,6 +678,7 @@ FIXTURE_SETUP(ep)
 	CR_SETUP();
 	signal(SIGPIPE, SIG_IGN);
 }
+
 FIXTURE_TEARDOWN(ep) {}
 
 /* The kernel log; -errno if it cannot be read. */
@@ -692,6 +712,8 @@ static int build_target_elsewhere(void *arg)
 
 TEST_F(ep, target_outside_table_is_ebusy)
 {
+	static const char want[] =
+		"epoll fd 10: item fd 20: target is not in the checkpointed file table";
 	static char klog[1 << 16];
 	int n;
 
@@ -711,9 +733,10 @@ TEST_F(ep, target_outside_table_is_ebusy)
 	}
 	n = klog_read(klog, sizeof(klog));
 	if (n == -EPERM)
-		SKIP(return, "cannot read the kernel log (dmesg_restrict, no CAP_SYSLOG) to check its message");
+		SKIP(return,
+		     "cannot read the kernel log (dmesg_restrict, no CAP_SYSLOG) to check its message");
 	ASSERT_GE(n, 0);
-	EXPECT_NE(NULL, strstr(klog, "epoll fd 10: item fd 20: target is not in the checkpointed file table")) {
+	EXPECT_NE(NULL, strstr(klog, want)) {
 		TH_LOG("kernel log names the epoll fd and the item's fd");
 	}
 }
@@ -765,6 +788,7 @@ FIXTURE(watches) {
 	char saved[32];
 	int image;
 };
+
 FIXTURE_SETUP(watches)
 {
 	FILE *f;
@@ -778,6 +802,7 @@ FIXTURE_SETUP(watches)
 	ASSERT_NE(NULL, fgets(self->saved, sizeof(self->saved), f));
 	fclose(f);
 }
+
 FIXTURE_TEARDOWN(watches)
 {
 	if (self->saved[0])
@@ -816,7 +841,7 @@ static bool restore_unprivileged_wakeup(void *arg)
 	f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f))
 		if (!strncmp(line, "tfd:", 4))
-			seen = strstr(line, "events:       19 ") != NULL;
+			seen = strstr(line, "events:       19 ");
 	if (f)
 		fclose(f);
 	return ok && expect(seen, "EPOLLWAKEUP dropped (events 0x19 = IN|ERR|HUP), line: %s", line);
@@ -947,6 +972,7 @@ FIXTURE_SETUP(large)
 		SKIP(return, "setrlimit(RLIMIT_NOFILE, %d): %s", LARGE_FDS + 2000,
 		     strerror(errno));
 }
+
 FIXTURE_TEARDOWN(large) {}
 
 TEST_F_TIMEOUT(large, items_100k_over_4_sets, 600)

@@ -171,7 +171,8 @@ static bool check_restore_as(void *arg)
 			return expect(false, "setrlimit NOFILE %llu: %s",
 				      (unsigned long long)r->nofile,
 				      strerror(errno));
-		rl.rlim_cur = rl.rlim_max = r->nofile * 4;
+		rl.rlim_cur = r->nofile * 4;
+		rl.rlim_max = rl.rlim_cur;
 		if (!expect_ret("raising the hard RLIMIT_NOFILE without CAP_SYS_RESOURCE",
 				sysret(setrlimit(RLIMIT_NOFILE, &rl)), -EPERM))
 			return false;
@@ -194,12 +195,14 @@ static bool check_restore_as(void *arg)
 FIXTURE(ckpt_as) {
 	pid_t target;
 };
+
 FIXTURE_VARIANT(ckpt_as) {
 	bool owner_b;		/* the target is user B's, not A's */
 	bool dumpable;
 	long want;		/* 0: success */
 	const char *what;
 };
+
 FIXTURE_SETUP(ckpt_as)
 {
 	struct target t = { .user = variant->owner_b ? USER_B : user_a(),
@@ -212,6 +215,7 @@ FIXTURE_SETUP(ckpt_as)
 	self->target = spawn_stopped(build_target, &t);
 	ASSERT_GT(self->target, 0);
 }
+
 FIXTURE_TEARDOWN(ckpt_as)
 {
 	if (self->target > 0)
@@ -253,12 +257,14 @@ TEST_F(ckpt_as, checkpoint)
 FIXTURE(restore_as) {
 	int img;
 };
+
 FIXTURE_VARIANT(restore_as) {
 	const char *path;
 	mode_t mode;
 	bool needs_root;	/* the file must be another user's */
 	struct restore_as r;
 };
+
 FIXTURE_SETUP(restore_as)
 {
 	self->img = -1;
@@ -271,6 +277,7 @@ FIXTURE_SETUP(restore_as)
 				     CHECKPOINT_SKIP_UNSUPPORTED);
 	ASSERT_GE(self->img, 0);
 }
+
 FIXTURE_TEARDOWN(restore_as)
 {
 	if (self->img >= 0)
@@ -389,6 +396,7 @@ static bool check_creds_kept(void *arg)
 FIXTURE(creds) {
 	int img;
 };
+
 FIXTURE_SETUP(creds)
 {
 	self->img = -1;
@@ -397,6 +405,7 @@ FIXTURE_SETUP(creds)
 	self->img = checkpoint_child(build_rich, NULL, CHECKPOINT_SKIP_UNSUPPORTED);
 	ASSERT_GE(self->img, 0);
 }
+
 FIXTURE_TEARDOWN(creds)
 {
 	if (self->img >= 0)
