@@ -30,6 +30,12 @@ class Generator(unittest.TestCase):
                 text = generate(cat, 9, i, 10000)
                 parse_text(text, f"{cat}-{i}")
 
+    def test_concurrent_lead_within_queued_ops(self) -> None:
+        # concurrent-7-66 drew a second hclose of one fd, which queues
+        # nothing, and then a lead of 9 over the 8 ops it did queue.
+        for i in range(200):
+            parse_text(generate("concurrent", 7, i), f"concurrent-7-{i}")
+
     def test_cli_byte_identical_files(self) -> None:
         outs = []
         for _ in range(2):
