@@ -14,9 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define SCN_FD_MIN 3
-#define SCN_FD_LIMIT 131072
-#define SCN_MAX_WAIT 1024
+/* SCN_FD_MIN, SCN_FD_LIMIT, SCN_MAX_WAIT: scn-ops.h, from ops.py. */
 /* Where a restorer keeps the image: above every scenario fd. */
 #define SCN_IMAGE_FD SCN_FD_LIMIT
 #define SCN_TRACE_MAX (8 << 20)

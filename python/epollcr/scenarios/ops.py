@@ -7,6 +7,7 @@ lines against it; the C parser gets it as a generated header:
 
     python3 -m epollcr.scenarios.ops --c-header [TABLE]   # C header on stdout
     python3 -m epollcr.scenarios.ops --format-md [TABLE]  # FORMAT.md's operations table
+    python3 -m epollcr.scenarios.ops --outside [TABLE]    # the outside-task ops, one a line
 """
 from __future__ import annotations
 
@@ -247,6 +248,9 @@ def c_header(ops: dict[str, OpSpec], source: str = "scenarios/ops.table") -> str
     base = [n for n, s in ops.items() if s.outside is None]
     out = [f"/* Generated from {source} by python3 -m epollcr.scenarios.ops --c-header; do not edit. */",
            "#ifndef SCN_OPS_H", "#define SCN_OPS_H", "",
+           "/* The limits a bound may name. */"]
+    out += [f"#define {c} {v}" for v, c in LIMITS.values()]
+    out += ["",
            "/* The ops the scenario process runs (outside-task ops run as one). */",
            "enum scn_kind {"]
     out += [f"\tOP_{n.upper()}," for n in base]
@@ -295,6 +299,7 @@ def main(argv: list[str]) -> int:
     what = ap.add_mutually_exclusive_group(required=True)
     what.add_argument("--c-header", action="store_true", help="the C parser's header")
     what.add_argument("--format-md", action="store_true", help="FORMAT.md's operations table")
+    what.add_argument("--outside", action="store_true", help="the outside-task ops, one a line")
     ap.add_argument("table", nargs="?", default=str(TABLE))
     args = ap.parse_args(argv)
     try:
@@ -302,7 +307,10 @@ def main(argv: list[str]) -> int:
     except TableError as e:
         print(e, file=sys.stderr)
         return 1
-    sys.stdout.write(c_header(ops) if args.c_header else format_md(ops))
+    if args.outside:
+        sys.stdout.write("".join(f"{n}\n" for n, s in ops.items() if s.outside is not None))
+    else:
+        sys.stdout.write(c_header(ops) if args.c_header else format_md(ops))
     return 0
 
 

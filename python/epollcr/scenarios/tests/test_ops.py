@@ -1,11 +1,13 @@
 """The op table (scenarios/ops.table): its reader, FORMAT.md and the C header."""
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import unittest
 
 from epollcr import TOP
-from epollcr.scenarios.ops import OPS, TableError, c_header, format_md, read_table
+from epollcr.scenarios.ops import OPS, TableError, c_header, format_md, main, read_table
 from epollcr.scenarios.scenario import OUTSIDE, TRACED
 
 GOOD = """\
@@ -94,6 +96,13 @@ class Table(unittest.TestCase):
         self.assertEqual(h.count("{ .op = "), sum(len(s.forms) for s in OPS.values()))
         self.assertIn('{ .op = "hctl", .kind = OP_CTL, .outside = true, .trace = SCN_TRACE_NONE,', h)
         self.assertIn('.hi = (SCN_FD_LIMIT - 1)', h)
+        self.assertIn("#define SCN_FD_LIMIT 131072", h)
+
+    def test_outside_lists_the_outside_ops(self) -> None:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            self.assertEqual(main(["--outside"]), 0)
+        self.assertEqual(out.getvalue().split(), list(OUTSIDE))
 
 
 if __name__ == "__main__":
