@@ -275,6 +275,13 @@ int cr_restart(struct kunit *test)
 	return cr_run(test, CKPT_MODE_RESTART, 0, CKPT_FAULT_ALLOC, 0);
 }
 
+void cr_roundtrip(struct kunit *test, unsigned long flags)
+{
+	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, flags), 0);
+	cr_close_all();
+	KUNIT_ASSERT_EQ(test, cr_restart(test), 0);
+}
+
 int cr_restart_faulty(struct kunit *test, enum ckpt_fault_site site,
 		      unsigned int nth)
 {

@@ -75,6 +75,11 @@ int cr_checkpoint_faulty(struct kunit *test, unsigned long flags,
 int cr_restart(struct kunit *test);
 int cr_restart_faulty(struct kunit *test, enum ckpt_fault_site site,
 		      unsigned int nth);
+/*
+ * Checkpoint of the current table with @flags, every fd closed, restart
+ * of the image: the case goes on with the restored table.
+ */
+void cr_roundtrip(struct kunit *test, unsigned long flags);
 /* After a failed restart: every file it created is gone again. */
 void cr_expect_nothing_alive(struct kunit *test);
 

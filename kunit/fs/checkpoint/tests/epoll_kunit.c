@@ -64,13 +64,6 @@ static void signal_efd(struct kunit *test, int fd)
 	eventfd_ctx_put(ctx);
 }
 
-static void roundtrip(struct kunit *test)
-{
-	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
-	cr_close_all();
-	KUNIT_ASSERT_EQ(test, cr_restart(test), 0);
-}
-
 /* ---- the eventpoll C/R API ---- */
 
 static void epoll_api_walk_yields_ready_first_in_order(struct kunit *test)
@@ -253,7 +246,7 @@ static void epoll_ready_order_restored(struct kunit *test)
 	}
 	for (i = 0; i < ARRAY_SIZE(order); i++)
 		signal_efd(test, 10 + order[i]);
-	roundtrip(test);
+	cr_roundtrip(test, 0);
 	w = walk(test, 3);
 	KUNIT_ASSERT_EQ(test, w->nready, 4);
 	for (i = 0; i < ARRAY_SIZE(order); i++)
@@ -272,7 +265,7 @@ static void epoll_consumed_edge_stays_off_the_list(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, eventpoll_cr_restore_ready(cr_file(3),
 							 ready_keys_next,
 							 &no_keys), 0);
-	roundtrip(test);
+	cr_roundtrip(test, 0);
 	KUNIT_EXPECT_EQ(test, walk(test, 3)->nready, 0);
 }
 
@@ -299,7 +292,7 @@ static void epoll_nested_sets_restored(struct kunit *test)
 	cr_efd(test, 10, 1, 0);
 	KUNIT_ASSERT_EQ(test, cr_ctl(3, EPOLL_CTL_ADD, 10, EPOLLIN, 0xa), 0);
 	KUNIT_ASSERT_EQ(test, cr_ctl(4, EPOLL_CTL_ADD, 3, EPOLLIN, 0xb), 0);
-	roundtrip(test);
+	cr_roundtrip(test, 0);
 	inner = walk(test, 3);
 	outer = walk(test, 4);
 	KUNIT_ASSERT_EQ(test, inner->nitems, 1);
@@ -426,7 +419,7 @@ static void epoll_event_mask_bit_exact(struct kunit *test)
 	cr_efd(test, 4, 1, 0);
 	KUNIT_ASSERT_EQ(test, eventpoll_cr_insert(cr_file(3), cr_file(4), 4,
 						  (__force __poll_t)mask, ~0ULL), 0);
-	roundtrip(test);
+	cr_roundtrip(test, 0);
 	w = walk(test, 3);
 	KUNIT_ASSERT_EQ(test, w->nitems, 1);
 	KUNIT_EXPECT_EQ(test, (__force u32)w->items[0].events, mask);
@@ -447,7 +440,7 @@ static void epoll_item_keys_restored(struct kunit *test)
 						  EPOLLIN, 2), 0);
 	KUNIT_ASSERT_EQ(test, eventpoll_cr_insert(cr_file(3), cr_file(10), 21,
 						  EPOLLIN, 3), 0);
-	roundtrip(test);
+	cr_roundtrip(test, 0);
 	w = walk(test, 3);
 	KUNIT_ASSERT_EQ(test, w->nitems, 3);
 	KUNIT_EXPECT_PTR_EQ(test, w->items[0].file, cr_file(10));
@@ -488,7 +481,7 @@ static void epoll_random_sets_roundtrip(struct kunit *test)
 	for (set = 0; set < 2; set++)
 		before[set] = walk(test, 3 + set);
 	KUNIT_ASSERT_EQ(test, before[0]->nitems + before[1]->nitems, n);
-	roundtrip(test);
+	cr_roundtrip(test, 0);
 	for (set = 0; set < 2; set++) {
 		after = walk(test, 3 + set);
 		KUNIT_ASSERT_EQ(test, after->nitems, before[set]->nitems);

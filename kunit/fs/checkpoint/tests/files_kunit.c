@@ -32,13 +32,6 @@ static ssize_t read_file(int fd, void *buf, size_t n)
 	return kernel_read(file, buf, n, &file->f_pos);
 }
 
-static void roundtrip(struct kunit *test, unsigned long flags)
-{
-	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, flags), 0);
-	cr_close_all();
-	KUNIT_ASSERT_EQ(test, cr_restart(test), 0);
-}
-
 static void files_pipe_data_roundtrip(struct kunit *test)
 {
 	char buf[16] = {};
@@ -46,7 +39,7 @@ static void files_pipe_data_roundtrip(struct kunit *test)
 	cr_pipe(test, 3, 4);
 	write_file(test, 4, "hello ", 6);
 	write_file(test, 4, "world", 5);
-	roundtrip(test, 0);
+	cr_roundtrip(test, 0);
 	KUNIT_EXPECT_EQ(test, read_file(3, buf, sizeof(buf)), 11L);
 	KUNIT_EXPECT_STREQ(test, buf, "hello world");
 }
@@ -58,7 +51,7 @@ static void files_pipe_one_end_closed_gives_eof(struct kunit *test)
 	cr_pipe(test, 3, 4);
 	write_file(test, 4, "abc", 3);
 	close_fd(4);
-	roundtrip(test, 0);
+	cr_roundtrip(test, 0);
 	KUNIT_EXPECT_NULL(test, cr_file(4));
 	KUNIT_EXPECT_EQ(test, read_file(3, buf, sizeof(buf)), 3L);
 	KUNIT_EXPECT_EQ(test, read_file(3, buf, sizeof(buf)), 0L);
@@ -69,7 +62,7 @@ static void files_pipe_capacity_kept(struct kunit *test)
 	cr_pipe(test, 3, 4);
 	KUNIT_ASSERT_EQ(test, pipe_fcntl(cr_file(3), F_SETPIPE_SZ, 4 * PAGE_SIZE),
 			4L * PAGE_SIZE);
-	roundtrip(test, 0);
+	cr_roundtrip(test, 0);
 	KUNIT_EXPECT_EQ(test, pipe_fcntl(cr_file(3), F_GETPIPE_SZ, 0),
 			4L * PAGE_SIZE);
 }
@@ -90,7 +83,7 @@ static void files_eventfd_count_roundtrip(struct kunit *test)
 	u64 got;
 
 	cr_efd(test, 3, *count, EFD_NONBLOCK);
-	roundtrip(test, 0);
+	cr_roundtrip(test, 0);
 	KUNIT_ASSERT_EQ(test, eventfd_cr_get(cr_file(3), &got, &flags), 0);
 	KUNIT_EXPECT_EQ(test, got, *count);
 	KUNIT_EXPECT_TRUE(test, cr_file(3)->f_flags & O_NONBLOCK);
@@ -102,7 +95,7 @@ static void files_eventfd_semaphore_kept(struct kunit *test)
 	u64 got;
 
 	cr_efd(test, 3, 3, EFD_SEMAPHORE);
-	roundtrip(test, 0);
+	cr_roundtrip(test, 0);
 	KUNIT_ASSERT_EQ(test, eventfd_cr_get(cr_file(3), &got, &flags), 0);
 	KUNIT_EXPECT_EQ(test, flags, (unsigned int)EFD_SEMAPHORE);
 	KUNIT_EXPECT_FALSE(test, cr_file(3)->f_flags & O_NONBLOCK);
@@ -119,7 +112,7 @@ static void files_regular_path_flags_pos(struct kunit *test)
 	cr_install(test, file, 5);
 	write_file(test, 5, "0123456789", 10);
 	cr_file(5)->f_pos = 4;
-	roundtrip(test, 0);
+	cr_roundtrip(test, 0);
 	file = cr_file(5);
 	KUNIT_ASSERT_NOT_NULL(test, file);
 	KUNIT_EXPECT_EQ(test, file->f_pos, 4LL);
@@ -140,7 +133,7 @@ static void files_dup_is_one_object(struct kunit *test)
 {
 	cr_efd(test, 3, 7, 0);
 	KUNIT_ASSERT_EQ(test, install_fd_unused(9, cr_file(3), 0), 0);
-	roundtrip(test, 0);
+	cr_roundtrip(test, 0);
 	KUNIT_EXPECT_NOT_NULL(test, cr_file(3));
 	KUNIT_EXPECT_PTR_EQ(test, cr_file(3), cr_file(9));
 }
@@ -149,7 +142,7 @@ static void files_cloexec_per_fd(struct kunit *test)
 {
 	cr_efd(test, 3, 0, 0);
 	KUNIT_ASSERT_EQ(test, install_fd_unused(4, cr_file(3), O_CLOEXEC), 0);
-	roundtrip(test, 0);
+	cr_roundtrip(test, 0);
 	KUNIT_EXPECT_FALSE(test, cr_cloexec(3));
 	KUNIT_EXPECT_TRUE(test, cr_cloexec(4));
 }
