@@ -58,7 +58,7 @@
  *
  * %CHECKPOINT_SKIP_UNSUPPORTED: an fd of a file type the image cannot
  * hold is recorded as skipped (%CKPT_FD_SKIPPED) instead of failing the
- * call with -EOPNOTSUPP; restart leaves that fd closed.
+ * call with -EOPNOTSUPP; restart leaves that fd number alone.
  *
  * restart() takes no flags yet (%RESTART_FLAGS_ALL); any bit set gives
  * -EINVAL.
