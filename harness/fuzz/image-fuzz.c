@@ -6,9 +6,12 @@
  *   harness/launch/uml-run [--seed S] build/harness/image-fuzz [N] [--one I]
  *
  * Images of a few seed states (pipes with data, eventfds, epoll sets with
- * items, one nested, and a regular file) are mutated by mutate.c:
- * mutation I of seed S is a pure function of (S, I), and I uses seed state
- * I % NSEEDS.  A restorer, alone with its image and a handle on
+ * items, one nested, and a regular file) are mutated by the engine the
+ * KUnit suite checkpoint_fuzz shares (kunit/fs/checkpoint/tests/
+ * image_mutate.c, built here against image-mutate-compat.h): mutation I
+ * of seed S is one of its kinds, bit flips to stacked mutations, and a
+ * trailer repair, drawn from a PRNG seeded by (S, I) alone, so it is a
+ * pure function of (S, I); I uses seed state I % NSEEDS.  A restorer, alone with its image and a handle on
  * /proc/self/fd, calls restart() on each mutated image, and checks:
  *
  *   - restart fails with an errno and the fd table is unchanged, or
@@ -42,7 +45,7 @@
 
 #include "cr-util.h"
 #include "fd-table.h"
-#include "mutate.h"
+#include "image_mutate.h"
 
 #define JAIL "/dev/shm/image-fuzz"
 #define DIR_FD (CR_IMAGE_FD + 1)
@@ -50,6 +53,8 @@
 #define MAX_IMAGE 65536
 #define MAX_PRINTED 10		/* violations printed in full per seed state */
 #define WATCHDOG_S 60		/* no progress for this long: a hang */
+/* Room a mutated image may need beyond its input (duplicated records). */
+#define MUTATE_SLACK 16384
 
 /* Seed states, all at fds 10 and up. */
 
@@ -302,14 +307,49 @@ static bool try_one(const unsigned char *img, size_t len, const int *base,
 	return true;
 }
 
+/* The engine's PRNG state for mutation index of the run's seed. */
+static void mutation_rng(struct rnd_state *st, uint64_t index)
+{
+	uint64_t x = seed_value * 0x9e3779b97f4a7c15ULL ^ (index + 1) * 0xbf58476d1ce4e5b9ULL;
+	uint32_t w[4];
+
+	for (int i = 0; i < 4; i++) {	/* splitmix64 */
+		uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		w[i] = (uint32_t)(z ^ (z >> 31));
+	}
+	/* LFSR113's minimum seeds, as prandom_seed_state() keeps them */
+	st->s1 = __seed(w[0], 2U);
+	st->s2 = __seed(w[1], 8U);
+	st->s3 = __seed(w[2], 16U);
+	st->s4 = __seed(w[3], 128U);
+}
+
+/*
+ * Mutation index: the seed state's image with one of the engine's
+ * mutations (IMUT_OP_BITFLIP to IMUT_OP_STACKED, the last one stacking
+ * 2-4 of any kind, truncations included), then imut_finish()'s trailer
+ * repair, or none.
+ */
 static size_t make_mutation(long index, unsigned char *buf, char *desc, size_t dlen)
 {
+	static unsigned char tmp[MAX_IMAGE + MUTATE_SLACK];
+	static struct imut_field fields[IMUT_MAX_FIELDS];
 	const struct seed_state *s = &seeds[index % NSEEDS];
-	struct rng r;
+	struct rnd_state rnd;
+	struct imut m = {
+		.rnd = &rnd, .buf = buf, .cap = (u32)(s->len + MUTATE_SLACK),
+		.tmp = tmp, .fields = fields,
+	};
 
-	rng_init(&r, seed_value, (uint64_t)index);
-	memcpy(buf, s->img, s->len);
-	return image_mutate(buf, s->len, &r, desc, dlen);
+	mutation_rng(&rnd, (uint64_t)index);
+	imut_reset(&m, s->img, (u32)s->len);
+	imut_mutate(&m, (enum imut_op)imut_below(&m, IMUT_OP_STACKED + 1));
+	imut_finish(&m);
+	snprintf(desc, dlen, "%s", m.desc);
+	return m.len;
 }
 
 /*
