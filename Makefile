@@ -76,7 +76,7 @@ kunit: kernel
 check: deps
 	@scripts/check
 
-## series-check: every prefix of kernel/patches/series applies and builds (default UML flavour, build/series/; about 15 minutes)
+## series-check: every prefix of kernel/patches/series applies and builds (default UML flavour, build/series/; about 25 minutes)
 series-check: deps
 	@scripts/series-check
 
