@@ -26,6 +26,11 @@
  * "items N ns T\n": the items inserted or copied, and the nanoseconds
  * (ktime_get_ns()) the loop took.  The file is root-only; each open file
  * keeps its own result.
+ *
+ * /sys/kernel/debug/checkpoint_bench/phases reads as one line per mode,
+ * "checkpoint calls C PHASE NS PHASE NS ...\n", then "restart ...": how
+ * the last call of that mode (C calls so far) spent its time, phase by
+ * phase (enum ckpt_phase, internal.h); the phases add up to the call.
  */
 #include <linux/bits.h>
 #include <linux/debugfs.h>
@@ -35,9 +40,13 @@
 #include <linux/init.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
+
+#include "internal.h"
 
 #define CKPT_BENCH_CMD_MAX	128
 #define CKPT_BENCH_WALK_MAX	BIT(24)
@@ -223,11 +232,67 @@ static const struct file_operations ckpt_bench_fops = {
 	.llseek = default_llseek,
 };
 
+static const char *const ckpt_phase_names[CKPT_NR_PHASES] = {
+	[CKPT_PHASE_OTHER] = "other",
+	[CKPT_PHASE_COLLECT] = "collect",
+	[CKPT_PHASE_FREEZE] = "freeze",
+	[CKPT_PHASE_OBJECTS] = "objects",
+	[CKPT_PHASE_FDS] = "fds",
+	[CKPT_PHASE_ITEMS] = "items",
+	[CKPT_PHASE_SORT] = "sort",
+	[CKPT_PHASE_READY] = "ready",
+	[CKPT_PHASE_CHECKSUM] = "checksum",
+	[CKPT_PHASE_IO] = "io",
+	[CKPT_PHASE_INSTALL] = "install",
+	[CKPT_PHASE_RELEASE] = "release",
+};
+
+/* The last call of each mode, as ckpt_bench_phases() left it. */
+static struct ckpt_bench_phases {
+	u64 calls;
+	u64 ns[CKPT_NR_PHASES];
+} ckpt_last_phases[2];
+static DEFINE_SPINLOCK(ckpt_phases_lock);
+
+void ckpt_bench_phases(const struct ckpt_ctx *ctx)
+{
+	struct ckpt_bench_phases *last = &ckpt_last_phases[ctx->mode];
+
+	spin_lock(&ckpt_phases_lock);
+	last->calls++;
+	memcpy(last->ns, ctx->phase_ns, sizeof(last->ns));
+	spin_unlock(&ckpt_phases_lock);
+}
+
+static int ckpt_phases_show(struct seq_file *m, void *v)
+{
+	static const char *const modes[] = {
+		[CKPT_MODE_CHECKPOINT] = "checkpoint",
+		[CKPT_MODE_RESTART] = "restart",
+	};
+	struct ckpt_bench_phases copy[ARRAY_SIZE(ckpt_last_phases)];
+	int mode, phase;
+
+	spin_lock(&ckpt_phases_lock);
+	memcpy(copy, ckpt_last_phases, sizeof(copy));
+	spin_unlock(&ckpt_phases_lock);
+	for (mode = 0; mode < ARRAY_SIZE(copy); mode++) {
+		seq_printf(m, "%s calls %llu", modes[mode], copy[mode].calls);
+		for (phase = 0; phase < CKPT_NR_PHASES; phase++)
+			seq_printf(m, " %s %llu", ckpt_phase_names[phase],
+				   copy[mode].ns[phase]);
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ckpt_phases);
+
 static int __init ckpt_bench_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("checkpoint_bench", NULL);
 
 	debugfs_create_file("floor", 0600, dir, NULL, &ckpt_bench_fops);
+	debugfs_create_file("phases", 0400, dir, NULL, &ckpt_phases_fops);
 	return 0;
 }
 late_initcall(ckpt_bench_init);

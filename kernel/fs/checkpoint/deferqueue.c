@@ -21,7 +21,7 @@ struct ckpt_deferred {
 /*
  * Queues @fn(@ctx, @data); the queue frees @data with @free once @fn has
  * run or the queue is dropped.  On error @data is still the caller's, as
- * for every add of ours (ckpt_obj_insert_restored() too).
+ * for every add of ours (ckpt_restored_add() too).
  */
 int ckpt_defer(struct ckpt_ctx *ctx, ckpt_deferred_fn fn,
 	       void (*free)(const void *data), void *data)

@@ -7,8 +7,8 @@
  * freeze holds ep->mtx, its ready list at the freeze's instant, when no
  * target can wake it.  The epoll FILE record carries the set's own state
  * and the counts of that read; the items themselves are written in a
- * deferred pass after the fd table, sorted by (fd, target objref), never
- * in the rb-tree's address order, so the image is canonical.  The ready
+ * deferred pass after the fd table, in target objref order, never in the
+ * rb-tree's address order, so the image is canonical.  The ready
  * list is written as data, in its own order, after the items of every
  * set.
  *
@@ -41,22 +41,30 @@ struct ckpt_epoll_ready_list {
 	struct ckpt_epoll_ready entries[];
 };
 
+/* An item as the snapshot holds it: its record, and its wake rank. */
+struct ckpt_epoll_snap_item {
+	struct ckpt_epoll_item rec;
+	u32 wake_rank;		/* among its set's items of its target */
+};
+
 /*
- * One set's items as read under ep->mtx, sorted by key for the wake-order
- * pass and the ready list to find them; @ready, allocated for every item
- * to be ready, is filled at the freeze's instant.
+ * One set's items as read under ep->mtx, in rb-tree order: by target
+ * file, then fd, so a set's items of one target are one run.  @ready,
+ * allocated for every item to be ready, is filled at the freeze's instant.
  */
 struct ckpt_epoll_snapshot {
 	struct ckpt_ctx *ctx;
 	struct ckpt_obj *epoll;
-	struct ckpt_epoll_item *items;
+	struct ckpt_epoll_snap_item *items;
 	u32 count;
 	u32 capacity;
 	u32 nready;
 	struct ckpt_epoll_ready_list *ready;
-	/* the wake-order pass: which target it ranks, and the next rank */
-	u32 rank_target;
-	u32 rank_next;
+	/* the run being read: its target, and where it starts */
+	struct file *run_file;
+	struct ckpt_obj *run_target;
+	u32 run_start;
+	u32 run_rank;		/* the next wake rank while ranking it */
 };
 
 /* What restart expects of one set's deferred records. */
@@ -100,124 +108,160 @@ static struct ckpt_obj *ckpt_epoll_target(struct ckpt_ctx *ctx,
 	return target;
 }
 
-static int ckpt_epoll_snapshot_item(void *arg, const struct epoll_cr_item *item)
+static int ckpt_epoll_fd_cmp(const void *key, const void *elt)
 {
-	struct ckpt_epoll_snapshot *snap = arg;
-	struct ckpt_obj *target;
+	const struct ckpt_epoll_snap_item *item = elt;
+	int fd = *(const int *)key;
 
-	ckpt_test_point(snap->ctx, CKPT_POINT_EPOLL_ITEM, (void *)item);
-	target = ckpt_epoll_target(snap->ctx, snap->epoll, item);
-	if (IS_ERR(target))
-		return PTR_ERR(target);
-	if (snap->count == snap->capacity) {
-		u32 capacity = max(snap->capacity * 2, 64U);
-		void *items = NULL;
-
-		if (!ckpt_should_fail(snap->ctx, CKPT_FAULT_ALLOC))
-			items = kvrealloc(snap->items,
-					  array_size(capacity, sizeof(*snap->items)),
-					  GFP_KERNEL);
-
-		if (!items)
-			return -ENOMEM;
-		snap->items = items;
-		snap->capacity = capacity;
-	}
-	snap->items[snap->count++] = (struct ckpt_epoll_item) {
-		.data = item->data,
-		.fd = item->fd,
-		.target_objref = target->objref,
-		.events = (__force u32)item->events,
-	};
-	target->nwatchers++;
-	return 0;
+	return fd < item->rec.fd ? -1 : fd > item->rec.fd;
 }
-
-/* By key, (target objref, fd): how the wake-order pass finds an item. */
-static int ckpt_epoll_key_cmp(const void *a, const void *b)
-{
-	const struct ckpt_epoll_item *x = a, *y = b;
-
-	if (x->target_objref != y->target_objref)
-		return x->target_objref < y->target_objref ? -1 : 1;
-	if (x->fd != y->fd)
-		return x->fd < y->fd ? -1 : 1;
-	return 0;
-}
-
-/* Image order: by target, the item a wakeup reaches last first. */
-static int ckpt_epoll_item_cmp(const void *a, const void *b)
-{
-	const struct ckpt_epoll_item *x = a, *y = b;
-
-	if (x->target_objref != y->target_objref)
-		return x->target_objref < y->target_objref ? -1 : 1;
-	if (x->wake_order != y->wake_order)
-		return x->wake_order > y->wake_order ? -1 : 1;
-	return ckpt_epoll_key_cmp(a, b);
-}
-
-struct ckpt_wake_walk {
-	struct ckpt_ctx *ctx;
-	struct ckpt_obj *target;
-};
 
 /* Under the target's f_lock: no sleeping, no allocation. */
 static int ckpt_epoll_rank_watcher(void *arg, struct file *epfile, int fd)
 {
-	struct ckpt_wake_walk *walk = arg;
-	struct ckpt_obj *epoll = ckpt_obj_find(walk->ctx, epfile);
-	struct ckpt_epoll_snapshot *snap;
-	struct ckpt_epoll_item key = {
-		.target_objref = walk->target->objref,
-		.fd = fd,
-	}, *item;
+	struct ckpt_epoll_snapshot *snap = arg;
+	struct ckpt_epoll_snap_item *item;
 
-	lockdep_assert_held(&walk->target->file->f_lock);
-	if (!epoll || epoll->kind != CKPT_OBJ_FILE ||
-	    epoll->ops != &ckpt_epoll_ops || !epoll->priv)
+	lockdep_assert_held(&snap->run_target->file->f_lock);
+	if (epfile != snap->epoll->file)
 		return 0;
-	snap = epoll->priv;
-	item = bsearch(&key, snap->items, snap->count, sizeof(*snap->items),
-		       ckpt_epoll_key_cmp);
-	if (!item)
-		return 0;
-	if (snap->rank_target != walk->target->objref) {
-		snap->rank_target = walk->target->objref;
-		snap->rank_next = 0;
-	}
-	item->wake_order = snap->rank_next++;
-	return 0;
+	/* a run is in fd order until it is ranked */
+	item = bsearch(&fd, snap->items + snap->run_start,
+		       snap->count - snap->run_start, sizeof(*item),
+		       ckpt_epoll_fd_cmp);
+	if (item)
+		item->wake_rank = snap->run_rank++;
+	/* 1 ends the walk once the whole run is ranked */
+	return snap->run_rank == snap->count - snap->run_start;
+}
+
+/* Image order within a run: the item a wakeup reaches last first. */
+static int ckpt_epoll_rank_cmp(const void *a, const void *b)
+{
+	const struct ckpt_epoll_snap_item *x = a, *y = b;
+
+	if (x->wake_rank != y->wake_rank)
+		return x->wake_rank > y->wake_rank ? -1 : 1;
+	return x->rec.fd < y->rec.fd ? -1 : x->rec.fd > y->rec.fd;
 }
 
 /*
  * A target's items are woken newest first, so within one set the order
  * they were added is observable: which of two items ready at once comes
- * first on the ready list.  Rank each set's items of every target watched
- * more than once in wake order.  The order across sets (which set a
- * wakeup reaches first) is not kept: see the README.
+ * first on the ready list.  A run of two or more items is put in the
+ * reverse of the order a wakeup reaches them, which restart adds them in.
+ * The order across sets (which set a wakeup reaches first) is not kept:
+ * see the README.
  */
-int ckpt_epoll_order_watchers(struct ckpt_ctx *ctx)
+static int ckpt_epoll_end_run(struct ckpt_epoll_snapshot *snap)
 {
-	struct ckpt_wake_walk walk = { .ctx = ctx };
-	unsigned long objref;
-	struct ckpt_obj *obj;
+	u32 len = snap->count - snap->run_start;
 	int err;
 
-	xa_for_each(&ctx->objs, objref, obj) {
-		if (obj->kind != CKPT_OBJ_FILE || obj->nwatchers < 2)
-			continue;
-		walk.target = obj;
-		err = eventpoll_cr_walk_watchers(obj->file,
-						 ckpt_epoll_rank_watcher, &walk);
-		if (err)
-			return err;
-		cond_resched();
-	}
+	if (len < 2)
+		return 0;
+	snap->run_rank = 0;
+	/* the object's reference pins the file; @run_file is a key only */
+	err = eventpoll_cr_walk_watchers(snap->run_target->file,
+					 ckpt_epoll_rank_watcher, snap);
+	if (err < 0)
+		return err;
+	sort(snap->items + snap->run_start, len, sizeof(*snap->items),
+	     ckpt_epoll_rank_cmp, NULL);
 	return 0;
 }
 
-/* Writes @count entries of @size bytes as records of at most a chunk. */
+static int ckpt_epoll_snapshot_item(void *arg, const struct epoll_cr_item *item)
+{
+	struct ckpt_epoll_snapshot *snap = arg;
+	int err;
+
+	ckpt_test_point(snap->ctx, CKPT_POINT_EPOLL_ITEM, (void *)item);
+	if (item->file != snap->run_file) {
+		struct ckpt_obj *target;
+
+		err = ckpt_epoll_end_run(snap);
+		if (err)
+			return err;
+		target = ckpt_epoll_target(snap->ctx, snap->epoll, item);
+		if (IS_ERR(target))
+			return PTR_ERR(target);
+		snap->run_file = item->file;
+		snap->run_target = target;
+		snap->run_start = snap->count;
+	}
+	err = ckpt_grow(snap->ctx, (void **)&snap->items, &snap->capacity,
+			snap->count, sizeof(*snap->items), 64);
+	if (err)
+		return err;
+	snap->items[snap->count++] = (struct ckpt_epoll_snap_item) {
+		.rec = {
+			.data = item->data,
+			.fd = item->fd,
+			.target_objref = snap->run_target->objref,
+			.events = (__force u32)item->events,
+		},
+	};
+	return 0;
+}
+
+/* Image order: by target objref, then as ranked. */
+static int ckpt_epoll_image_cmp(const void *a, const void *b)
+{
+	const struct ckpt_epoll_snap_item *x = a, *y = b;
+
+	if (x->rec.target_objref != y->rec.target_objref)
+		return x->rec.target_objref < y->rec.target_objref ? -1 : 1;
+	return ckpt_epoll_rank_cmp(a, b);
+}
+
+/*
+ * Puts @snap's items in image order into @out: by target objref, each
+ * target's run as ranked.  Objrefs are dense, so where a set's targets
+ * span no more than eight objrefs per item a counting sort does it in
+ * linear time; it is stable and a set's items of one target are one
+ * ranked run, so it gives the order ckpt_epoll_image_cmp() does.
+ */
+static int ckpt_epoll_image_order(struct ckpt_ctx *ctx,
+				  const struct ckpt_epoll_snapshot *snap,
+				  struct ckpt_epoll_item *out)
+{
+	u32 lo = U32_MAX, hi = 0, span, i, *start;
+
+	for (i = 0; i < snap->count; i++) {
+		lo = min(lo, snap->items[i].rec.target_objref);
+		hi = max(hi, snap->items[i].rec.target_objref);
+	}
+	span = snap->count ? hi - lo + 1 : 0;
+	if (span > 8 * (u64)snap->count) {
+		sort(snap->items, snap->count, sizeof(*snap->items),
+		     ckpt_epoll_image_cmp, NULL);
+		for (i = 0; i < snap->count; i++)
+			out[i] = snap->items[i].rec;
+		return 0;
+	}
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
+	start = kvcalloc(span + 1, sizeof(*start), GFP_KERNEL);
+	if (!start)
+		return -ENOMEM;
+	for (i = 0; i < snap->count; i++)
+		start[snap->items[i].rec.target_objref - lo + 1]++;
+	for (i = 1; i < span; i++)
+		start[i] += start[i - 1];
+	for (i = 0; i < snap->count; i++) {
+		const struct ckpt_epoll_item *rec = &snap->items[i].rec;
+
+		out[start[rec->target_objref - lo]++] = *rec;
+	}
+	kvfree(start);
+	return 0;
+}
+
+/*
+ * Writes @count entries of @size bytes as records of at most a chunk,
+ * each zero-padded to 8 bytes.
+ */
 static int ckpt_write_chunks(struct ckpt_ctx *ctx, u32 type, u32 epoll_objref,
 			     const void *entries, u32 count, size_t size)
 {
@@ -228,13 +272,16 @@ static int ckpt_write_chunks(struct ckpt_ctx *ctx, u32 type, u32 epoll_objref,
 			.epoll_objref = epoll_objref,
 			.count = min_t(u32, count, CKPT_CHUNK_ENTRIES),
 		};
+		u32 len = sizeof(rec) + rec.count * size;
 
-		err = ckpt_write_begin(ctx, type, sizeof(rec) + rec.count * size);
+		err = ckpt_write_begin(ctx, type, ckpt_padded(len));
 		if (!err)
 			err = ckpt_write(ctx, &rec.epoll_objref,
 					 sizeof(rec) - sizeof(rec.h));
 		if (!err)
 			err = ckpt_write(ctx, entries, rec.count * size);
+		if (!err)
+			err = ckpt_write_zeros(ctx, ckpt_padded(len) - len);
 		if (!err)
 			err = ckpt_write_end(ctx);
 		entries += rec.count * size;
@@ -247,6 +294,7 @@ static int ckpt_epoll_write_ready(struct ckpt_ctx *ctx, void *data)
 {
 	struct ckpt_epoll_ready_list *ready = data;
 
+	ckpt_phase(ctx, CKPT_PHASE_READY);
 	ctx->nready += ready->count;
 	return ckpt_write_chunks(ctx, CKPT_REC_EPOLL_READY, ready->epoll_objref,
 				 ready->entries, ready->count,
@@ -285,8 +333,10 @@ static int ckpt_epoll_freeze_atomic(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 static int ckpt_epoll_write_items(struct ckpt_ctx *ctx, void *data)
 {
 	struct ckpt_epoll_snapshot *snap = data;
+	struct ckpt_epoll_item *out;
 	int err;
 
+	ckpt_phase(ctx, CKPT_PHASE_ITEMS);
 	/* The ready list goes after every set's items. */
 	if (snap->nready) {
 		err = ckpt_defer(ctx, ckpt_epoll_write_ready, kvfree, snap->ready);
@@ -294,11 +344,22 @@ static int ckpt_epoll_write_items(struct ckpt_ctx *ctx, void *data)
 			return err;	/* freed with @snap */
 		snap->ready = NULL;
 	}
-	sort(snap->items, snap->count, sizeof(*snap->items),
-	     ckpt_epoll_item_cmp, NULL);
-	ctx->nitems += snap->count;
-	return ckpt_write_chunks(ctx, CKPT_REC_EPOLL_ITEMS, snap->epoll->objref,
-				 snap->items, snap->count, sizeof(*snap->items));
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
+	out = kvmalloc_array(snap->count, sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	ckpt_phase(ctx, CKPT_PHASE_SORT);
+	err = ckpt_epoll_image_order(ctx, snap, out);
+	ckpt_phase(ctx, CKPT_PHASE_ITEMS);
+	if (!err) {
+		ctx->nitems += snap->count;
+		err = ckpt_write_chunks(ctx, CKPT_REC_EPOLL_ITEMS,
+					snap->epoll->objref, out, snap->count,
+					sizeof(*out));
+	}
+	kvfree(out);
+	return err;
 }
 
 /* In the freeze, with ep->mtx held: the items, and room for the ready list. */
@@ -316,6 +377,8 @@ static int ckpt_epoll_freeze(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 	snap->epoll = obj;
 	err = eventpoll_cr_walk_items_locked(obj->file, ckpt_epoll_snapshot_item,
 					     snap);
+	if (!err)
+		err = ckpt_epoll_end_run(snap);
 	if (!err && ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
 		err = -ENOMEM;
 	if (!err) {
@@ -332,8 +395,6 @@ static int ckpt_epoll_freeze(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 		ckpt_epoll_snapshot_free(snap);
 		return err;
 	}
-	sort(snap->items, snap->count, sizeof(*snap->items),
-	     ckpt_epoll_key_cmp, NULL);
 	err = ckpt_defer(ctx, ckpt_epoll_write_items, ckpt_epoll_snapshot_free,
 			 snap);
 	if (err) {
@@ -386,11 +447,23 @@ static int ckpt_epoll_read_chunk(struct ckpt_ctx *ctx, u32 type, u32 objref,
 		return err;
 	if (rec.epoll_objref != objref ||
 	    rec.count != min_t(u32, left, CKPT_CHUNK_ENTRIES) ||
-	    h.len != sizeof(rec) + rec.count * size)
+	    h.len != ckpt_padded(sizeof(rec) + rec.count * size))
 		return -EINVAL;
 	*count = rec.count;
 	return 0;
 }
+
+/* The padding that ends a chunk of @count entries of @size bytes. */
+static int ckpt_epoll_read_chunk_end(struct ckpt_ctx *ctx, u32 count,
+				     size_t size)
+{
+	u32 len = sizeof(struct ckpt_rec_epoll_items) + count * size;
+
+	return ckpt_read_zeros(ctx, ckpt_padded(len) - len);
+}
+
+/* Ready entries fill their chunks to 8 bytes: no padding to read. */
+static_assert(sizeof(struct ckpt_epoll_ready) % 8 == 0);
 
 /* The ready list of one set as the image gives it, chunk by chunk. */
 struct ckpt_ready_reader {
@@ -406,7 +479,7 @@ static int ckpt_ready_next(void *arg, struct file **tfile, int *fd)
 	struct ckpt_ready_reader *r = arg;
 	struct ckpt_ctx *ctx = r->ctx;
 	struct ckpt_epoll_ready e;
-	struct ckpt_obj *target;
+	struct file *target;
 	int err;
 
 	if (!r->in_chunk) {
@@ -423,11 +496,11 @@ static int ckpt_ready_next(void *arg, struct file **tfile, int *fd)
 	if (err)
 		return err;
 	r->in_chunk--;
-	target = ckpt_obj_lookup(ctx, e.target_objref, CKPT_OBJ_FILE);
+	target = ckpt_restored_get(ctx, e.target_objref, CKPT_OBJ_FILE);
 	if (!target)
 		return -EINVAL;
 	ctx->nready++;
-	*tfile = target->file;
+	*tfile = target;
 	*fd = e.fd;
 	return 1;
 }
@@ -435,8 +508,8 @@ static int ckpt_ready_next(void *arg, struct file **tfile, int *fd)
 static int ckpt_epoll_restore_ready(struct ckpt_ctx *ctx, void *data)
 {
 	struct ckpt_epoll_counts *counts = data;
-	struct ckpt_obj *epoll = ckpt_obj_lookup(ctx, counts->epoll_objref,
-						 CKPT_OBJ_FILE);
+	struct file *epoll = ckpt_restored_get(ctx, counts->epoll_objref,
+					       CKPT_OBJ_FILE);
 	struct ckpt_ready_reader reader = {
 		.ctx = ctx,
 		.epoll_objref = counts->epoll_objref,
@@ -447,58 +520,64 @@ static int ckpt_epoll_restore_ready(struct ckpt_ctx *ctx, void *data)
 	/* Queued by ckpt_epoll_restore_items(), which checked the set. */
 	if (WARN_ON_ONCE(!epoll))
 		return -EINVAL;
+	ckpt_phase(ctx, CKPT_PHASE_READY);
 
-	err = eventpoll_cr_restore_ready(epoll->file, ckpt_ready_next,
-					 &reader);
+	err = eventpoll_cr_restore_ready(epoll, ckpt_ready_next, &reader);
 	/* An entry naming no item, or one item twice: a corrupt image. */
 	if (err == -ENOENT || err == -EEXIST)
 		err = -EINVAL;
 	return err;
 }
 
-static int ckpt_epoll_insert(struct ckpt_ctx *ctx, struct ckpt_obj *epoll,
-			     const struct ckpt_epoll_item *e,
-			     const struct ckpt_epoll_item *prev)
+static int ckpt_epoll_insert(struct ckpt_ctx *ctx, struct file *epoll,
+			     const struct ckpt_epoll_item *e, u32 prev_target)
 {
-	struct ckpt_obj *target;
+	struct file *target;
+	int err;
 
+	/* Items of one target, in the order restart adds them, go together. */
 	if (e->fd < 0 || e->events & ~CKPT_EPOLL_EVENTS ||
-	    (prev && ckpt_epoll_item_cmp(prev, e) >= 0))
+	    e->target_objref < prev_target)
 		return -EINVAL;
-	target = ckpt_obj_lookup(ctx, e->target_objref, CKPT_OBJ_FILE);
+	target = ckpt_restored_get(ctx, e->target_objref, CKPT_OBJ_FILE);
 	if (!target)
 		return -EINVAL;
 	ctx->nitems++;
 	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
 		return -ENOMEM;
-	return eventpoll_cr_insert(epoll->file, target->file, e->fd,
-				   (__force __poll_t)e->events, e->data);
+	err = eventpoll_cr_insert(epoll, target, e->fd,
+				  (__force __poll_t)e->events, e->data);
+	/* One key twice: a corrupt image. */
+	return err == -EEXIST ? -EINVAL : err;
 }
 
 static int ckpt_epoll_restore_items(struct ckpt_ctx *ctx, void *data)
 {
 	struct ckpt_epoll_counts *counts = data, *ready;
-	struct ckpt_obj *epoll = ckpt_obj_lookup(ctx, counts->epoll_objref,
-						 CKPT_OBJ_FILE);
-	struct ckpt_epoll_item item, prev;
-	u32 left = counts->nitems, count;
+	struct file *epoll = ckpt_restored_get(ctx, counts->epoll_objref,
+					       CKPT_OBJ_FILE);
+	struct ckpt_epoll_item item;
+	u32 left = counts->nitems, count = 0, i, prev_target = 0;
 	int err = 0;
 
-	if (!epoll || epoll->ops != &ckpt_epoll_ops)
+	/* Queued by ckpt_epoll_restore(), which made the set. */
+	if (WARN_ON_ONCE(!epoll || !eventpoll_cr_is_epoll(epoll)))
 		return -EINVAL;
+	ckpt_phase(ctx, CKPT_PHASE_ITEMS);
 	while (!err && left) {
 		err = ckpt_epoll_read_chunk(ctx, CKPT_REC_EPOLL_ITEMS,
 					    counts->epoll_objref, sizeof(item),
 					    left, &count);
-		for (; !err && count; count--, left--) {
-			bool first = left == counts->nitems;
-
+		for (i = 0; !err && i < count; i++) {
 			err = ckpt_read(ctx, &item, sizeof(item));
 			if (!err)
 				err = ckpt_epoll_insert(ctx, epoll, &item,
-							first ? NULL : &prev);
-			prev = item;
+							prev_target);
+			prev_target = item.target_objref;
 		}
+		if (!err)
+			err = ckpt_epoll_read_chunk_end(ctx, count, sizeof(item));
+		left -= count;
 		cond_resched();
 	}
 	if (err)

@@ -161,11 +161,29 @@ static int ckpt_fill_pipe(struct ckpt_ctx *ctx, struct file *wr, u32 nbytes)
 	return err;
 }
 
+/* Restart: a pipe object until both its ends are claimed or closed. */
+struct ckpt_pipe_restoring {
+	struct ckpt_owner_state owner;
+	struct file *ends[2];		/* one reference each, until claimed */
+	u8 claimed;			/* BIT(end) per FILE record seen */
+};
+
+static void ckpt_pipe_obj_release(struct ckpt_owner_state *owner)
+{
+	struct ckpt_pipe_restoring *pipe =
+		container_of(owner, struct ckpt_pipe_restoring, owner);
+	int end;
+
+	for (end = 0; end < ARRAY_SIZE(pipe->ends); end++)
+		if (pipe->ends[end])
+			fput(pipe->ends[end]);
+	kfree(pipe);
+}
+
 static int ckpt_pipe_obj_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 {
+	struct ckpt_pipe_restoring *pipe;
 	struct ckpt_rec_pipe rec;
-	struct file *ends[2];
-	struct ckpt_obj *obj;
 	long capacity;
 	int err;
 
@@ -178,38 +196,37 @@ static int ckpt_pipe_obj_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 
 	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
 		return -ENOMEM;
-	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
-	if (!obj)
+	pipe = kzalloc(sizeof(*pipe), GFP_KERNEL);
+	if (!pipe)
 		return -ENOMEM;
-	obj->kind = CKPT_OBJ_OWNER;
-	obj->owner_ops = &ckpt_pipe_owner_ops;
+	pipe->owner.ops = &ckpt_pipe_owner_ops;
 	/* On failure create_pipe_files() may leave an ERR_PTR in ends[0]. */
 	err = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? -ENOMEM :
-	      create_pipe_files(ends, 0);
-	if (err)
-		goto out_free;
-	obj->ends[0] = ends[0];
-	obj->ends[1] = ends[1];
-	obj->ptr = get_pipe_info(obj->ends[0], false);
-	ckpt_test_point(ctx, CKPT_POINT_RESTORED_FILE, obj->ends[0]);
-	ckpt_test_point(ctx, CKPT_POINT_RESTORED_FILE, obj->ends[1]);
+	      create_pipe_files(pipe->ends, 0);
+	if (err) {
+		pipe->ends[0] = NULL;
+		goto out_release;
+	}
+	ckpt_test_point(ctx, CKPT_POINT_RESTORED_FILE, pipe->ends[0]);
+	ckpt_test_point(ctx, CKPT_POINT_RESTORED_FILE, pipe->ends[1]);
 
 	/* Limits apply as for F_SETPIPE_SZ by the restorer. */
-	capacity = pipe_fcntl(obj->ends[1], F_SETPIPE_SZ, rec.capacity);
+	capacity = pipe_fcntl(pipe->ends[1], F_SETPIPE_SZ, rec.capacity);
 	err = capacity < 0 ? capacity : -EINVAL;
 	if (capacity != rec.capacity)
-		goto out_free;
-	err = ckpt_fill_pipe(ctx, obj->ends[1], rec.nbytes);
+		goto out_release;
+	err = ckpt_fill_pipe(ctx, pipe->ends[1], rec.nbytes);
 	if (!err)
 		err = ckpt_read_zeros(ctx, ckpt_padded(rec.nbytes) - rec.nbytes);
 	if (!err)
-		err = ckpt_obj_insert_restored(ctx, obj, rec.objref);
+		err = ckpt_restored_add(ctx, rec.objref, &pipe->owner,
+					CKPT_OBJ_OWNER);
 	if (err)
-		goto out_free;
+		goto out_release;
 	return 0;
 
-out_free:
-	ckpt_obj_free(obj);
+out_release:
+	ckpt_pipe_obj_release(&pipe->owner);
 	return err;
 }
 
@@ -217,18 +234,21 @@ static struct file *ckpt_pipe_restore(struct ckpt_ctx *ctx,
 				      const struct ckpt_rec_file *rec,
 				      u32 spec_len)
 {
+	struct ckpt_pipe_restoring *pipe;
+	struct ckpt_owner_state *owner;
 	struct ckpt_file_pipe spec;
-	struct ckpt_obj *pipe;
 	struct file *file;
 	int err;
 
 	err = ckpt_read_spec(ctx, &spec, sizeof(spec), spec_len);
 	if (err)
 		return ERR_PTR(err);
-	pipe = ckpt_obj_lookup(ctx, spec.pipe_objref, CKPT_OBJ_OWNER);
-	if (!pipe || pipe->owner_ops != &ckpt_pipe_owner_ops ||
-	    spec.end > CKPT_PIPE_WRITE_END ||
-	    pipe->ends_claimed & BIT(spec.end) || rec->f_pos)
+	owner = ckpt_restored_get(ctx, spec.pipe_objref, CKPT_OBJ_OWNER);
+	if (!owner || owner->ops != &ckpt_pipe_owner_ops ||
+	    spec.end > CKPT_PIPE_WRITE_END || rec->f_pos)
+		return ERR_PTR(-EINVAL);
+	pipe = container_of(owner, struct ckpt_pipe_restoring, owner);
+	if (pipe->claimed & BIT(spec.end))
 		return ERR_PTR(-EINVAL);
 
 	file = pipe->ends[spec.end];
@@ -237,7 +257,12 @@ static struct file *ckpt_pipe_restore(struct ckpt_ctx *ctx,
 		return ERR_PTR(err);
 	/* The FILE object takes over the pipe object's reference. */
 	pipe->ends[spec.end] = NULL;
-	pipe->ends_claimed |= BIT(spec.end);
+	pipe->claimed |= BIT(spec.end);
+	if (pipe->claimed == (BIT(CKPT_PIPE_READ_END) | BIT(CKPT_PIPE_WRITE_END))) {
+		/* nothing left to release: the object needs no state now */
+		ckpt_restored_let_go(ctx, spec.pipe_objref);
+		kfree(pipe);
+	}
 	return file;
 }
 
@@ -246,17 +271,21 @@ static struct file *ckpt_pipe_restore(struct ckpt_ctx *ctx,
  * taken; close it now, before any epoll item watches the pipe, so that
  * the wakeup its release sends reaches no restored ready list.
  */
-static int ckpt_pipe_obj_restored(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
+static int ckpt_pipe_obj_restored(struct ckpt_ctx *ctx,
+				  struct ckpt_owner_state *owner)
 {
+	struct ckpt_pipe_restoring *pipe =
+		container_of(owner, struct ckpt_pipe_restoring, owner);
 	int end;
 
-	if (!obj->ends_claimed)
+	if (!pipe->claimed)
 		return -EINVAL;
-	for (end = 0; end < ARRAY_SIZE(obj->ends); end++) {
-		if (obj->ends[end])
-			__fput_sync(obj->ends[end]);
-		obj->ends[end] = NULL;
+	for (end = 0; end < ARRAY_SIZE(pipe->ends); end++) {
+		if (pipe->ends[end])
+			__fput_sync(pipe->ends[end]);
+		pipe->ends[end] = NULL;
 	}
+	kfree(pipe);
 	return 0;
 }
 
@@ -265,6 +294,7 @@ const struct ckpt_owner_ops ckpt_pipe_owner_ops = {
 	.checkpoint = ckpt_pipe_obj_checkpoint,
 	.restore = ckpt_pipe_obj_restore,
 	.restored = ckpt_pipe_obj_restored,
+	.release = ckpt_pipe_obj_release,
 };
 
 const struct ckpt_file_ops ckpt_pipe_ops = {

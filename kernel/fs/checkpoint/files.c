@@ -5,13 +5,15 @@
  * Checkpoint walks the target's fd table once, giving every file one
  * object however many fds name it; lets each file type collect what it
  * references; refuses files also held from outside the table; then writes
- * header, objects, fd table, deferred sections and trailer.
+ * header, objects, deferred sections, fd table and trailer.
  *
- * Restart reads the same order back: objects are created, the fd table is
- * read and checked against the caller's, deferred work inserts epoll items
- * and ready lists, the trailer is verified, and only then are the fds
- * installed.  Until that last step nothing of the image is visible to
- * anyone, and any error releases every object it created.
+ * Restart reads the same order back: objects are created, deferred work
+ * inserts epoll items and ready lists, and the fd table, last, installs
+ * each fd as it is read; then the trailer is verified.  Nothing of the
+ * image is in the caller's table before that last section, and an error
+ * at any point closes every fd installed and releases every object: all
+ * or nothing.  Restart keeps no copy of the fd table, so its memory
+ * beyond what it restores is its object table (8 bytes an object).
  */
 #include <linux/fdtable.h>
 #include <linux/file.h>
@@ -64,9 +66,20 @@ static const struct ckpt_owner_ops *ckpt_owner_of_record(u32 record)
 	return NULL;
 }
 
-static void *ckpt_fd_value(u32 objref, u32 flags)
+/* Checkpoint: appends fd @fd of @obj to the table's entries. */
+static int ckpt_add_fd_entry(struct ckpt_ctx *ctx, unsigned int fd,
+			     struct ckpt_obj *obj, u32 flags)
 {
-	return xa_mk_value((unsigned long)objref << 2 | flags);
+	int err = ckpt_grow(ctx, (void **)&ctx->fd_entries, &ctx->fd_entries_cap,
+			    ctx->nfds, sizeof(*ctx->fd_entries),
+			    CKPT_CHUNK_ENTRIES);
+
+	if (err)
+		return err;
+	ctx->fd_entries[ctx->nfds++] = (struct ckpt_fd_entry) {
+		.fd = fd, .objref = obj->objref, .flags = flags,
+	};
+	return 0;
 }
 
 /* The next open fd of @task at or above *@fd, with a reference. */
@@ -151,14 +164,9 @@ static int ckpt_collect_fds(struct ckpt_ctx *ctx)
 		obj->nfds++;
 		if (obj->first_fd < 0)
 			obj->first_fd = fd;
-		if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
-			return -ENOMEM;
-		err = xa_err(xa_store(&ctx->fds, fd,
-				      ckpt_fd_value(obj->objref, flags),
-				      GFP_KERNEL));
+		err = ckpt_add_fd_entry(ctx, fd, obj, flags);
 		if (err)
 			return err;
-		ctx->nfds++;
 		fd++;
 		cond_resched();
 	}
@@ -223,7 +231,7 @@ static int ckpt_write_objects(struct ckpt_ctx *ctx)
 }
 
 static int ckpt_write_fd_chunk(struct ckpt_ctx *ctx,
-			       struct ckpt_fd_entry *entries, u32 count)
+			       const struct ckpt_fd_entry *entries, u32 count)
 {
 	struct ckpt_rec_fd rec = { .count = count };
 	u32 len = sizeof(rec) + count * sizeof(*entries);
@@ -237,36 +245,16 @@ static int ckpt_write_fd_chunk(struct ckpt_ctx *ctx,
 	return err ?: ckpt_write_end(ctx);
 }
 
+/* The entries collect made, in ascending fd order, a chunk at a time. */
 static int ckpt_write_fds(struct ckpt_ctx *ctx)
 {
-	struct ckpt_fd_entry *entries;
-	unsigned long fd;
-	u32 count = 0;
-	void *entry;
+	u32 done, count;
 	int err = 0;
 
-	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
-		return -ENOMEM;
-	entries = kcalloc(CKPT_CHUNK_ENTRIES, sizeof(*entries), GFP_KERNEL);
-	if (!entries)
-		return -ENOMEM;
-	xa_for_each(&ctx->fds, fd, entry) {
-		unsigned long v = xa_to_value(entry);
-
-		entries[count++] = (struct ckpt_fd_entry) {
-			.fd = fd, .objref = v >> 2, .flags = v & 3,
-		};
-		if (count == CKPT_CHUNK_ENTRIES) {
-			err = ckpt_write_fd_chunk(ctx, entries, count);
-			if (err)
-				goto out;
-			count = 0;
-		}
+	for (done = 0; done < ctx->nfds && !err; done += count) {
+		count = min_t(u32, ctx->nfds - done, CKPT_CHUNK_ENTRIES);
+		err = ckpt_write_fd_chunk(ctx, ctx->fd_entries + done, count);
 	}
-	if (count)
-		err = ckpt_write_fd_chunk(ctx, entries, count);
-out:
-	kfree(entries);
 	return err;
 }
 
@@ -278,9 +266,13 @@ static int ckpt_write_trailer(struct ckpt_ctx *ctx)
 		.nitems = ctx->nitems,
 		.nready = ctx->nready,
 		.nrecords = ctx->nrecords,
-		.checksum = ctx->crc,
 	};
+	/* The buffer is summed as it goes out: all of it, before the sum. */
+	int err = ckpt_flush(ctx);
 
+	if (err)
+		return err;
+	rec.checksum = ctx->crc;
 	return ckpt_write_record(ctx, CKPT_REC_TRAILER, &rec, sizeof(rec));
 }
 
@@ -288,9 +280,12 @@ int ckpt_checkpoint_files(struct ckpt_ctx *ctx)
 {
 	int err;
 
+	ckpt_phase(ctx, CKPT_PHASE_COLLECT);
 	err = ckpt_collect_fds(ctx);
+	ckpt_phase(ctx, CKPT_PHASE_FREEZE);
 	if (!err)
 		err = ckpt_freeze(ctx);
+	ckpt_phase(ctx, CKPT_PHASE_OTHER);
 	if (err)
 		return err;
 	if (!(ctx->flags & CHECKPOINT_SUBTREE)) {
@@ -301,12 +296,16 @@ int ckpt_checkpoint_files(struct ckpt_ctx *ctx)
 
 	ckpt_test_point(ctx, CKPT_POINT_WRITE_OBJECTS, NULL);
 	err = ckpt_write_image_header(ctx);
+	ckpt_phase(ctx, CKPT_PHASE_OBJECTS);
 	if (!err)
 		err = ckpt_write_objects(ctx);
-	if (!err)
-		err = ckpt_write_fds(ctx);
+	/* the deferred writers enter their own phases */
 	if (!err)
 		err = ckpt_run_deferred(ctx);
+	ckpt_phase(ctx, CKPT_PHASE_FDS);
+	if (!err)
+		err = ckpt_write_fds(ctx);
+	ckpt_phase(ctx, CKPT_PHASE_OTHER);
 	if (!err)
 		err = ckpt_write_trailer(ctx);
 	return err ?: ckpt_flush(ctx);
@@ -339,7 +338,6 @@ static int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 {
 	const struct ckpt_file_ops *ops;
 	struct ckpt_rec_file rec;
-	struct ckpt_obj *obj;
 	struct file *file;
 	int err;
 
@@ -352,49 +350,52 @@ static int ckpt_restore_file(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 	    rec.f_mode & ~(CKPT_FMODE_READ | CKPT_FMODE_WRITE))
 		return -EINVAL;
 
-	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
-		return -ENOMEM;
-	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
-	if (!obj)
-		return -ENOMEM;
 	file = ops->restore(ctx, &rec, h->len - sizeof(rec));
-	if (IS_ERR(file)) {
-		err = PTR_ERR(file);
-		goto out_free;
-	}
+	if (IS_ERR(file))
+		return PTR_ERR(file);
 	ckpt_test_point(ctx, CKPT_POINT_RESTORED_FILE, file);
-	obj->kind = CKPT_OBJ_FILE;
-	obj->ops = ops;
-	obj->file = file;
-	obj->ptr = file;
 	err = -EINVAL;
 	if (ckpt_fmode(file) != rec.f_mode || ctx->rec_left)
-		goto out_free;
-	err = ckpt_obj_insert_restored(ctx, obj, rec.objref);
+		goto out_fput;
+	err = ckpt_restored_add(ctx, rec.objref, file, CKPT_OBJ_FILE);
 	if (err)
-		goto out_free;
+		goto out_fput;
 	return 0;
 
-out_free:
-	ckpt_obj_free(obj);
+out_fput:
+	fput(file);
 	return err;
 }
 
-/* Returns -EBUSY if the caller already has @fd open. */
-static int ckpt_fd_unused(int fd)
+/* Notes @fd as installed, for ckpt_uninstall() to find. */
+static int ckpt_note_installed(struct ckpt_ctx *ctx, u32 fd)
 {
-	struct file *file = fget_raw(fd);
+	if (fd >= ctx->installed_bits) {
+		u32 bits = max_t(u32, roundup_pow_of_two(fd + 1), BITS_PER_LONG);
+		unsigned long *map = NULL;
 
-	if (!file)
-		return 0;
-	fput(file);
-	return -EBUSY;
+		if (!ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+			map = kvrealloc(ctx->installed, BITS_TO_LONGS(bits) *
+					sizeof(long), GFP_KERNEL);
+		if (!map)
+			return -ENOMEM;
+		bitmap_clear(map, ctx->installed_bits,
+			     bits - ctx->installed_bits);
+		ctx->installed = map;
+		ctx->installed_bits = bits;
+	}
+	__set_bit(fd, ctx->installed);
+	return 0;
 }
 
+/*
+ * The fd table is the image's last section: every object is whole by
+ * now, and each fd is installed as it is read.  Should anything fail
+ * later, ckpt_uninstall() closes them again.
+ */
 static int ckpt_restore_fd_chunk(struct ckpt_ctx *ctx,
 				 const struct ckpt_hdr *h, int *last_fd)
 {
-	unsigned long nofile = rlimit(RLIMIT_NOFILE);
 	struct ckpt_rec_fd rec;
 	u32 i;
 	int err;
@@ -408,7 +409,7 @@ static int ckpt_restore_fd_chunk(struct ckpt_ctx *ctx,
 
 	for (i = 0; i < rec.count; i++) {
 		struct ckpt_fd_entry e;
-		struct ckpt_obj *obj = NULL;
+		struct file *file;
 
 		err = ckpt_read(ctx, &e, sizeof(e));
 		if (err)
@@ -418,55 +419,37 @@ static int ckpt_restore_fd_chunk(struct ckpt_ctx *ctx,
 		    e.flags & ~(CKPT_FD_CLOEXEC | CKPT_FD_SKIPPED))
 			return -EINVAL;
 		*last_fd = e.fd;
+		ctx->nfds++;
 		if (e.flags & CKPT_FD_SKIPPED) {
 			if (e.objref)
 				return -EINVAL;
-		} else {
-			obj = ckpt_obj_lookup(ctx, e.objref, CKPT_OBJ_FILE);
-			if (!obj)
-				return -EINVAL;
-			if (e.fd >= nofile)
-				return -EMFILE;
-			err = ckpt_fd_unused(e.fd);
-			if (err)
-				return err;
-			obj->nfds++;
-			if (obj->first_fd < 0 || e.fd < obj->first_fd)
-				obj->first_fd = e.fd;
+			continue;
 		}
-		if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
-			return -ENOMEM;
-		err = xa_err(xa_store(&ctx->fds, e.fd,
-				      ckpt_fd_value(e.objref, e.flags),
-				      GFP_KERNEL));
+		file = ckpt_restored_name(ctx, e.objref);
+		if (!file)
+			return -EINVAL;
+		err = ckpt_note_installed(ctx, e.fd);
 		if (err)
 			return err;
-		ctx->nfds++;
+		err = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? -ENOMEM :
+		      install_fd_unused(e.fd, file, e.flags & CKPT_FD_CLOEXEC ?
+					O_CLOEXEC : 0);
+		if (err) {
+			__clear_bit(e.fd, ctx->installed);
+			return err;
+		}
 	}
 	return 0;
 }
 
 /*
- * Every object must be reachable from the fd table, or it would vanish;
- * an owner releases what no FILE record claimed (see ckpt_owner_ops),
+ * An owner releases what no FILE record claimed (see ckpt_owner_ops)
  * before any deferred work, such as epoll items, sees it.
  */
-static int ckpt_check_objects_used(struct ckpt_ctx *ctx)
+static int ckpt_owner_restored(struct ckpt_ctx *ctx,
+			       struct ckpt_owner_state *owner)
 {
-	struct ckpt_obj *obj;
-	unsigned long objref;
-	int err;
-
-	xa_for_each(&ctx->objs, objref, obj) {
-		if (obj->kind == CKPT_OBJ_FILE && !obj->nfds)
-			return -EINVAL;
-		if (obj->kind != CKPT_OBJ_OWNER)
-			continue;
-		err = obj->owner_ops->restored(ctx, obj);
-		if (err)
-			return err;
-	}
-	return 0;
+	return owner->ops->restored(ctx, owner);
 }
 
 static int ckpt_read_trailer(struct ckpt_ctx *ctx)
@@ -493,47 +476,13 @@ static int ckpt_read_trailer(struct ckpt_ctx *ctx)
 	return 0;
 }
 
-static void ckpt_uninstall(struct ckpt_ctx *ctx, unsigned long last)
+/* All fds or none: closes every fd restart installed. */
+static void ckpt_uninstall(struct ckpt_ctx *ctx)
 {
-	unsigned long fd;
-	void *entry;
+	unsigned int fd;
 
-	xa_for_each_range(&ctx->fds, fd, entry, 0, last) {
-		if (!(xa_to_value(entry) & CKPT_FD_SKIPPED))
-			close_fd(fd);
-	}
-}
-
-/* The last step: all fds or none. */
-static int ckpt_install_fds(struct ckpt_ctx *ctx)
-{
-	unsigned long fd;
-	void *entry;
-	int err;
-
-	xa_for_each(&ctx->fds, fd, entry) {
-		unsigned long v = xa_to_value(entry);
-		struct ckpt_obj *obj;
-
-		if (v & CKPT_FD_SKIPPED)
-			continue;
-		obj = ckpt_obj_lookup(ctx, v >> 2, CKPT_OBJ_FILE);
-		/* ckpt_restore_fd_chunk() let only such objrefs in. */
-		if (WARN_ON_ONCE(!obj))
-			err = -EINVAL;
-		else if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
-			err = -ENOMEM;
-		else
-			err = install_fd_unused(fd, obj->file,
-						v & CKPT_FD_CLOEXEC ?
-						O_CLOEXEC : 0);
-		if (err) {
-			if (fd)
-				ckpt_uninstall(ctx, fd - 1);
-			return err;
-		}
-	}
-	return 0;
+	for_each_set_bit(fd, ctx->installed, ctx->installed_bits)
+		close_fd(fd);
 }
 
 int ckpt_restart_files(struct ckpt_ctx *ctx)
@@ -546,7 +495,8 @@ int ckpt_restart_files(struct ckpt_ctx *ctx)
 	if (err)
 		return err;
 
-	/* Objects, then the fd table, in that order. */
+	/* Objects, deferred sections, then the fd table, in that order. */
+	ckpt_phase(ctx, CKPT_PHASE_OBJECTS);
 	for (;;) {
 		const struct ckpt_owner_ops *owner;
 
@@ -567,22 +517,26 @@ int ckpt_restart_files(struct ckpt_ctx *ctx)
 			return err;
 		cond_resched();
 	}
-	for (;;) {
+	ckpt_phase(ctx, CKPT_PHASE_OTHER);
+	err = ckpt_restored_owners(ctx, ckpt_owner_restored);
+	if (!err)
+		err = ckpt_run_deferred(ctx);
+	ckpt_phase(ctx, CKPT_PHASE_FDS);
+	while (!err) {
 		err = ckpt_peek_hdr(ctx, &h);
-		if (err)
-			return err;
-		if (h.type != CKPT_REC_FD)
+		if (err || h.type != CKPT_REC_FD)
 			break;
 		err = ckpt_read_hdr(ctx, &h);
 		if (!err)
 			err = ckpt_restore_fd_chunk(ctx, &h, &last_fd);
-		if (err)
-			return err;
 	}
-	err = ckpt_check_objects_used(ctx);
+	ckpt_phase(ctx, CKPT_PHASE_OTHER);
+	/* Every object must be reachable from the fd table, or it would vanish. */
 	if (!err)
-		err = ckpt_run_deferred(ctx);
+		err = ckpt_restored_all_named(ctx);
 	if (!err)
 		err = ckpt_read_trailer(ctx);
-	return err ?: ckpt_install_fds(ctx);
+	if (err)
+		ckpt_uninstall(ctx);
+	return err;
 }

@@ -234,8 +234,6 @@ static int ckpt_freeze_read(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 		if (obj->ops->freeze)
 			err = obj->ops->freeze(ctx, obj);
 	}
-	if (!err)
-		err = ckpt_epoll_order_watchers(ctx);
 	return err ?: ckpt_freeze_instant(ctx, fz);
 }
 

@@ -8,7 +8,8 @@
  * past the end of the current record, so restart consumes exactly the
  * image and nothing after it, even from a pipe.
  *
- * Every byte before the trailer is summed into a zlib-compatible crc32.
+ * Every byte before the trailer is summed into a zlib-compatible crc32,
+ * a whole buffer at a time: when it is written out, or read in.
  */
 #include <linux/crc32.h>
 #include <linux/fs.h>
@@ -39,26 +40,33 @@ void ckpt_image_release(struct ckpt_ctx *ctx)
 	ctx->buf = NULL;
 }
 
+/* Writes out the buffer, summing it first: one crc32 call per buffer. */
 int ckpt_flush(struct ckpt_ctx *ctx)
 {
+	enum ckpt_phase phase = ckpt_phase(ctx, CKPT_PHASE_CHECKSUM);
 	size_t done = 0;
+	int err = 0;
 
+	ctx->crc = ckpt_image_crc(ctx->buf, ctx->buf_len, ctx->crc);
+	ckpt_phase(ctx, CKPT_PHASE_IO);
 	while (done < ctx->buf_len) {
 		ssize_t n;
 
-		if (ckpt_should_fail(ctx, CKPT_FAULT_IO))
-			return -EIO;
+		if (ckpt_should_fail(ctx, CKPT_FAULT_IO)) {
+			err = -EIO;
+			break;
+		}
 		n = kernel_write(ctx->image, ctx->buf + done,
 				 ctx->buf_len - done, &ctx->pos);
-
-		if (n < 0)
-			return n;
-		if (n == 0)
-			return -EIO;
+		if (n <= 0) {
+			err = n ?: -EIO;
+			break;
+		}
 		done += n;
 	}
 	ctx->buf_len = 0;
-	return 0;
+	ckpt_phase(ctx, phase);
+	return err;
 }
 
 int ckpt_write(struct ckpt_ctx *ctx, const void *data, size_t n)
@@ -74,7 +82,6 @@ int ckpt_write(struct ckpt_ctx *ctx, const void *data, size_t n)
 		int err;
 
 		memcpy(ctx->buf + ctx->buf_len, p, k);
-		ctx->crc = ckpt_image_crc(p, k, ctx->crc);
 		ctx->buf_len += k;
 		p += k;
 		n -= k;
@@ -134,6 +141,35 @@ int ckpt_write_record(struct ckpt_ctx *ctx, u32 type, void *rec, u32 len)
 	return err ?: ckpt_write_end(ctx);
 }
 
+/*
+ * Refills the empty buffer with at most @readahead bytes, summing them as
+ * they arrive: the buffer never holds bytes past the current record, so
+ * the sum is always that of every byte consumed or buffered.
+ */
+static int ckpt_fill(struct ckpt_ctx *ctx, size_t readahead)
+{
+	enum ckpt_phase phase = ckpt_phase(ctx, CKPT_PHASE_IO);
+	ssize_t got;
+
+	if (ckpt_should_fail(ctx, CKPT_FAULT_IO))
+		got = -EIO;
+	else
+		got = kernel_read(ctx->image, ctx->buf,
+				  min_t(size_t, readahead, CKPT_BUF_SIZE),
+				  &ctx->pos);
+	ckpt_phase(ctx, CKPT_PHASE_CHECKSUM);
+	if (got > 0)
+		ctx->crc = ckpt_image_crc(ctx->buf, got, ctx->crc);
+	ckpt_phase(ctx, phase);
+	if (got < 0)
+		return got;
+	if (got == 0)
+		return -EINVAL;		/* truncated image */
+	ctx->buf_off = 0;
+	ctx->buf_len = got;
+	return 0;
+}
+
 /* Reads exactly @n bytes from the image; a short stream is a truncation. */
 static int ckpt_read_stream(struct ckpt_ctx *ctx, u8 *p, size_t n,
 			    size_t readahead)
@@ -142,23 +178,13 @@ static int ckpt_read_stream(struct ckpt_ctx *ctx, u8 *p, size_t n,
 		size_t k;
 
 		if (ctx->buf_off == ctx->buf_len) {
-			ssize_t got;
+			int err = ckpt_fill(ctx, readahead);
 
-			if (ckpt_should_fail(ctx, CKPT_FAULT_IO))
-				return -EIO;
-			got = kernel_read(ctx->image, ctx->buf,
-					  min_t(size_t, readahead, CKPT_BUF_SIZE),
-					  &ctx->pos);
-			if (got < 0)
-				return got;
-			if (got == 0)
-				return -EINVAL;		/* truncated image */
-			ctx->buf_off = 0;
-			ctx->buf_len = got;
+			if (err)
+				return err;
 		}
 		k = min(n, ctx->buf_len - ctx->buf_off);
 		memcpy(p, ctx->buf + ctx->buf_off, k);
-		ctx->crc = ckpt_image_crc(p, k, ctx->crc);
 		ctx->buf_off += k;
 		readahead -= min(readahead, k);
 		p += k;
@@ -178,6 +204,9 @@ int ckpt_peek_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
 	}
 	if (ctx->rec_left)
 		return -EINVAL;		/* record longer than its contents */
+	/* So @crc covers exactly the bytes before this header. */
+	if (WARN_ON_ONCE(ctx->buf_off != ctx->buf_len))
+		return -EINVAL;
 	err = ckpt_read_stream(ctx, (u8 *)&ctx->peek, sizeof(ctx->peek),
 			       sizeof(ctx->peek));
 	if (err)

@@ -12,7 +12,7 @@
 #ifndef _FS_CHECKPOINT_INTERNAL_H
 #define _FS_CHECKPOINT_INTERNAL_H
 
-#include <linux/rhashtable-types.h>
+#include <linux/timekeeping.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <uapi/linux/checkpoint.h>
@@ -36,6 +36,8 @@ enum ckpt_obj_kind {
 
 struct ckpt_file_ops;
 struct ckpt_owner_ops;
+struct ckpt_obj_slot;
+struct ckpt_owner_state;
 
 /* Where KUnit fault sweeps can fail an operation: allocations and I/O. */
 enum ckpt_fault_site {
@@ -53,18 +55,38 @@ enum ckpt_test_point {
 };
 
 /*
- * An object of the image: a file, or a pipe both of whose ends refer to
- * it.  At checkpoint it holds a reference on @file; at restart on @file or,
- * for a pipe, on both @ends until they are claimed by FILE records.
+ * Where one call's time goes, for make bench (CONFIG_CHECKPOINT_BENCH):
+ * every nanosecond of a checkpoint() or restart() is charged to exactly
+ * one phase, the one entered last, so the phases add up to the call.
+ * Phases are entered per record batch or per pass, never per item.
+ */
+enum ckpt_phase {
+	CKPT_PHASE_OTHER,	/* context, header, checks, trailer */
+	CKPT_PHASE_COLLECT,	/* checkpoint: the fd table walk */
+	CKPT_PHASE_FREEZE,	/* checkpoint: locks, snapshots of every set */
+	CKPT_PHASE_OBJECTS,	/* FILE and PIPE records (restart: files made) */
+	CKPT_PHASE_FDS,		/* FD records */
+	CKPT_PHASE_ITEMS,	/* EPOLL_ITEMS records (restart: inserts) */
+	CKPT_PHASE_SORT,	/* checkpoint: items into image order */
+	CKPT_PHASE_READY,	/* EPOLL_READY records */
+	CKPT_PHASE_CHECKSUM,	/* the image's crc32 */
+	CKPT_PHASE_IO,		/* kernel_write() or kernel_read() of the image */
+	CKPT_PHASE_INSTALL,	/* restart: the fds installed */
+	CKPT_PHASE_RELEASE,	/* the context's objects and memory freed */
+	CKPT_NR_PHASES,
+};
+
+/*
+ * An object of a checkpoint: a file, or a pipe both of whose ends refer to
+ * it.  It holds a reference on @file.  (Restart keeps no such struct: its
+ * objects are words of a table, see objtable.c.)
  */
 struct ckpt_obj {
-	struct rhash_head node;		/* checkpoint: ctx->obj_by_ptr */
 	void *ptr;			/* struct file or struct pipe_inode_info */
 	u32 objref;			/* 0 for CKPT_OBJ_SKIPPED */
 	u8 kind;			/* enum ckpt_obj_kind */
 	u8 ends_claimed;		/* pipe: BIT(end) per FILE record seen */
 	u32 nfds;			/* fd-table slots that name this object */
-	u32 nwatchers;			/* checkpoint: epoll items watching it */
 	int first_fd;			/* lowest such fd, for messages */
 	/* checkpoint: state read in the freeze (freeze.c) */
 	u8 depth;			/* epoll: sets of the image above it */
@@ -75,7 +97,6 @@ struct ckpt_obj {
 	const struct ckpt_file_ops *ops; /* CKPT_OBJ_FILE */
 	const struct ckpt_owner_ops *owner_ops; /* CKPT_OBJ_OWNER */
 	void *priv;			/* file type's own; owned elsewhere */
-	struct file *ends[2];		/* pipe owner, restart only */
 };
 
 struct ckpt_ctx {
@@ -90,7 +111,7 @@ struct ckpt_ctx {
 	size_t buf_len;			/* write: pending; read: valid bytes */
 	size_t buf_off;			/* read: consumed bytes */
 	u32 rec_left;			/* bytes left in the current record */
-	u32 crc;			/* over every byte so far */
+	u32 crc;			/* over every byte written out or read in */
 	u32 crc_at_record;		/* read: crc before the current record */
 	bool peeked;			/* read: @peek holds the next header */
 	struct ckpt_hdr peek;
@@ -104,13 +125,25 @@ struct ckpt_ctx {
 
 	/* objects: objref -> obj (both modes), pointer -> obj (checkpoint) */
 	struct xarray objs;
-	struct rhashtable obj_by_ptr;
-	bool obj_by_ptr_ready;
+	struct ckpt_obj_slot *index;	/* checkpoint: see objtable.c */
+	u32 index_bits;
+	u32 index_used;
+	unsigned long **rpages;		/* restart: see objtable.c */
+	u32 rpages_cap;
+	unsigned long *installed;	/* restart: bitmap of fds installed */
+	u32 installed_bits;
 
-	/* fd table: fd -> xa_mk_value(objref << 2 | CKPT_FD_* flags) */
-	struct xarray fds;
+	/* checkpoint: the fd table's entries as collected, ctx->nfds of them */
+	struct ckpt_fd_entry *fd_entries;
+	u32 fd_entries_cap;
 
 	struct list_head deferred;
+
+#if IS_ENABLED(CONFIG_CHECKPOINT_BENCH)
+	enum ckpt_phase phase;		/* see ckpt_phase() */
+	u64 phase_since;
+	u64 phase_ns[CKPT_NR_PHASES];
+#endif
 
 #if IS_ENABLED(CONFIG_CHECKPOINT_KUNIT_TEST)
 	/* Deterministic fault injection and pause points, for KUnit only. */
@@ -153,6 +186,43 @@ static inline void ckpt_test_point(struct ckpt_ctx *ctx,
 }
 #endif
 
+#if IS_ENABLED(CONFIG_CHECKPOINT_BENCH)
+static inline void ckpt_phase_start(struct ckpt_ctx *ctx)
+{
+	ctx->phase_since = ktime_get_ns();
+}
+
+/* Charges the time since the last switch to its phase; returns that phase. */
+static inline enum ckpt_phase ckpt_phase(struct ckpt_ctx *ctx,
+					 enum ckpt_phase phase)
+{
+	enum ckpt_phase prev = ctx->phase;
+	u64 now = ktime_get_ns();
+
+	ctx->phase_ns[prev] += now - ctx->phase_since;
+	ctx->phase_since = now;
+	ctx->phase = phase;
+	return prev;
+}
+
+/* bench.c: keeps @ctx's phases as the last call of its mode's */
+void ckpt_bench_phases(const struct ckpt_ctx *ctx);
+#else
+static inline void ckpt_phase_start(struct ckpt_ctx *ctx)
+{
+}
+
+static inline enum ckpt_phase ckpt_phase(struct ckpt_ctx *ctx,
+					 enum ckpt_phase phase)
+{
+	return CKPT_PHASE_OTHER;
+}
+
+static inline void ckpt_bench_phases(const struct ckpt_ctx *ctx)
+{
+}
+#endif
+
 #if IS_ENABLED(CONFIG_CHECKPOINT_INTERLEAVE_TEST)
 /* interleave.c: the bounds of a call whose scheduling points count */
 void ckpt_interleave_enter(enum ckpt_mode mode);
@@ -171,6 +241,8 @@ static inline void ckpt_interleave_exit(enum ckpt_mode mode)
 struct ckpt_ctx *ckpt_ctx_alloc(enum ckpt_mode mode, unsigned long flags,
 				struct file *image);
 void ckpt_ctx_free(struct ckpt_ctx *ctx);
+int ckpt_grow(struct ckpt_ctx *ctx, void **array, u32 *cap, u32 used,
+	      size_t size, u32 min_cap);
 
 /* image.c: records in and out through the bounded buffer */
 int ckpt_image_init(struct ckpt_ctx *ctx, struct file *image);
@@ -202,11 +274,17 @@ void ckpt_objs_release(struct ckpt_ctx *ctx);
 struct ckpt_obj *ckpt_obj_find(struct ckpt_ctx *ctx, const void *ptr);
 struct ckpt_obj *ckpt_obj_add(struct ckpt_ctx *ctx, void *ptr,
 			      enum ckpt_obj_kind kind);
-struct ckpt_obj *ckpt_obj_lookup(struct ckpt_ctx *ctx, u32 objref,
-				 enum ckpt_obj_kind kind);
-int ckpt_obj_insert_restored(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
-			     u32 objref);
 void ckpt_obj_free(struct ckpt_obj *obj);
+int ckpt_restored_add(struct ckpt_ctx *ctx, u32 objref, void *ptr,
+		      enum ckpt_obj_kind kind);
+void *ckpt_restored_get(struct ckpt_ctx *ctx, u32 objref,
+			enum ckpt_obj_kind kind);
+struct file *ckpt_restored_name(struct ckpt_ctx *ctx, u32 objref);
+void ckpt_restored_let_go(struct ckpt_ctx *ctx, u32 objref);
+int ckpt_restored_owners(struct ckpt_ctx *ctx,
+			 int (*fn)(struct ckpt_ctx *ctx,
+				   struct ckpt_owner_state *owner));
+int ckpt_restored_all_named(struct ckpt_ctx *ctx);
 
 /* deferqueue.c: work run after the whole fd table, in queue order */
 typedef int (*ckpt_deferred_fn)(struct ckpt_ctx *ctx, void *data);
@@ -218,16 +296,24 @@ void ckpt_drop_deferred(struct ckpt_ctx *ctx);
 /*
  * An object that files of one type belong to and that precedes the first
  * of them in the image, in a record of its own (@record): a pipe, which
- * both its ends name.  @checkpoint writes that record; @restore reads one
- * and adds the object (ckpt_obj_insert_restored()); @restored runs once
- * the fd table is read, before deferred work, and releases what no FILE
- * record claimed (-EINVAL if none did: the object would be unreachable).
+ * both its ends name.  @checkpoint writes that record.  At restart the
+ * object is its owner's state, which starts with struct ckpt_owner_state:
+ * @restore reads one record and adds the state (ckpt_restored_add());
+ * the FILE records of its files take what they need of it; @restored
+ * runs once every object is read, before deferred work, releases what no
+ * FILE record claimed (-EINVAL if none did: the object would be
+ * unreachable) and frees the state; @release frees it after an error.
  */
+struct ckpt_owner_state {
+	const struct ckpt_owner_ops *ops;
+};
+
 struct ckpt_owner_ops {
 	u32 record;
 	int (*checkpoint)(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
 	int (*restore)(struct ckpt_ctx *ctx, const struct ckpt_hdr *h);
-	int (*restored)(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
+	int (*restored)(struct ckpt_ctx *ctx, struct ckpt_owner_state *owner);
+	void (*release)(struct ckpt_owner_state *owner);
 };
 
 /*
@@ -272,9 +358,6 @@ int ckpt_read_spec(struct ckpt_ctx *ctx, void *spec, u32 size, u32 spec_len);
 
 /* freeze.c: every object's state at one instant */
 int ckpt_freeze(struct ckpt_ctx *ctx);
-
-/* file_epoll.c: wake order of items that share a target */
-int ckpt_epoll_order_watchers(struct ckpt_ctx *ctx);
 
 /* file_pipe.c: the pipe object, copied in the freeze (under its mutex) */
 extern const struct ckpt_owner_ops ckpt_pipe_owner_ops;

@@ -4,73 +4,94 @@
  *
  * Objrefs are handed out 1, 2, 3... in the order objects are first met,
  * so they double as the index of @ctx->objs and as the order objects are
- * written.  At checkpoint a hash table finds an object by its kernel
- * pointer; pointers never reach the image.
+ * written.  At checkpoint an index finds an object by its kernel pointer;
+ * pointers never reach the image.
+ *
+ * The index is an open-addressing table (linear probing, at most half
+ * full, doubled when it would be more), holding each pointer beside its
+ * object: a lookup, done for every fd and every run of epoll items, is
+ * one hash and usually one cache line.  Nothing is ever removed from it.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/rhashtable.h>
+#include <linux/hash.h>
 #include <linux/slab.h>
 
 #include "internal.h"
 
-static const struct rhashtable_params ckpt_obj_params = {
-	.key_len = sizeof(void *),
-	.key_offset = offsetof(struct ckpt_obj, ptr),
-	.head_offset = offsetof(struct ckpt_obj, node),
+#define CKPT_INDEX_MIN_BITS	10
+
+struct ckpt_obj_slot {
+	const void *ptr;
+	struct ckpt_obj *obj;
 };
+
+static int ckpt_index_alloc(struct ckpt_ctx *ctx, u32 bits)
+{
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
+	ctx->index = kvcalloc(BIT(bits), sizeof(*ctx->index), GFP_KERNEL);
+	if (!ctx->index)
+		return -ENOMEM;
+	ctx->index_bits = bits;
+	return 0;
+}
+
+/* The slot of @ptr, or the empty slot where it would go. */
+static struct ckpt_obj_slot *ckpt_index_probe(const struct ckpt_ctx *ctx,
+					      const void *ptr)
+{
+	u32 mask = BIT(ctx->index_bits) - 1;
+	u32 i = hash_ptr(ptr, ctx->index_bits);
+
+	for (;; i = (i + 1) & mask) {
+		struct ckpt_obj_slot *slot = &ctx->index[i];
+
+		if (!slot->ptr || slot->ptr == ptr)
+			return slot;
+	}
+}
+
+/* Room for one more pointer, keeping the table at most half full. */
+static int ckpt_index_reserve(struct ckpt_ctx *ctx)
+{
+	struct ckpt_obj_slot *old = ctx->index;
+	u32 i, old_size = BIT(ctx->index_bits);
+	int err;
+
+	if (2 * (ctx->index_used + 1) <= old_size)
+		return 0;
+	err = ckpt_index_alloc(ctx, ctx->index_bits + 1);
+	if (err) {
+		ctx->index = old;
+		return err;
+	}
+	for (i = 0; i < old_size; i++)
+		if (old[i].ptr)
+			*ckpt_index_probe(ctx, old[i].ptr) = old[i];
+	kvfree(old);
+	return 0;
+}
 
 int ckpt_objs_init(struct ckpt_ctx *ctx)
 {
-	int err;
-
 	xa_init_flags(&ctx->objs, XA_FLAGS_ALLOC1);
 	if (ctx->mode != CKPT_MODE_CHECKPOINT)
 		return 0;
-	err = rhashtable_init(&ctx->obj_by_ptr, &ckpt_obj_params);
-	if (err)
-		return err;
-	ctx->obj_by_ptr_ready = true;
-	return 0;
+	return ckpt_index_alloc(ctx, CKPT_INDEX_MIN_BITS);
 }
 
 void ckpt_obj_free(struct ckpt_obj *obj)
 {
 	if (obj->file)
 		fput(obj->file);
-	if (obj->ends[0])
-		fput(obj->ends[0]);
-	if (obj->ends[1])
-		fput(obj->ends[1]);
 	kvfree(obj->frozen);
 	kfree(obj);
 }
 
-static void ckpt_obj_free_skipped(void *ptr, void *arg)
-{
-	struct ckpt_obj *obj = ptr;
-
-	/* Objects with an objref are freed through @ctx->objs. */
-	if (obj->kind == CKPT_OBJ_SKIPPED)
-		ckpt_obj_free(obj);
-}
-
-void ckpt_objs_release(struct ckpt_ctx *ctx)
-{
-	struct ckpt_obj *obj;
-	unsigned long objref;
-
-	if (ctx->obj_by_ptr_ready)
-		rhashtable_free_and_destroy(&ctx->obj_by_ptr,
-					    ckpt_obj_free_skipped, NULL);
-	xa_for_each(&ctx->objs, objref, obj)
-		ckpt_obj_free(obj);
-	xa_destroy(&ctx->objs);
-}
-
 struct ckpt_obj *ckpt_obj_find(struct ckpt_ctx *ctx, const void *ptr)
 {
-	return rhashtable_lookup_fast(&ctx->obj_by_ptr, &ptr, ckpt_obj_params);
+	return ckpt_index_probe(ctx, ptr)->obj;
 }
 
 /*
@@ -80,10 +101,16 @@ struct ckpt_obj *ckpt_obj_find(struct ckpt_ctx *ctx, const void *ptr)
 struct ckpt_obj *ckpt_obj_add(struct ckpt_ctx *ctx, void *ptr,
 			      enum ckpt_obj_kind kind)
 {
+	struct ckpt_obj_slot *slot;
 	struct ckpt_obj *obj;
 	u32 objref;
 	int err;
 
+	if (ckpt_index_probe(ctx, ptr)->ptr)
+		return ERR_PTR(-EEXIST);
+	err = ckpt_index_reserve(ctx);
+	if (err)
+		return ERR_PTR(err);
 	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
 		return ERR_PTR(-ENOMEM);
 	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
@@ -93,59 +120,207 @@ struct ckpt_obj *ckpt_obj_add(struct ckpt_ctx *ctx, void *ptr,
 	obj->kind = kind;
 	obj->first_fd = -1;
 
-	err = rhashtable_lookup_insert_fast(&ctx->obj_by_ptr, &obj->node,
-					    ckpt_obj_params);
-	if (err)
-		goto out_free;
-	if (kind == CKPT_OBJ_SKIPPED)
-		return obj;
-
-	err = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? -ENOMEM :
-	      xa_alloc(&ctx->objs, &objref, obj, xa_limit_32b, GFP_KERNEL);
-	if (err)
-		goto out_unhash;
-	obj->objref = objref;
-	ctx->nobjects++;
-	if (kind == CKPT_OBJ_FILE)
-		obj->file = get_file(ptr);
+	if (kind != CKPT_OBJ_SKIPPED) {
+		err = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? -ENOMEM :
+		      xa_alloc(&ctx->objs, &objref, obj, xa_limit_32b,
+			       GFP_KERNEL);
+		if (err) {
+			kfree(obj);
+			return ERR_PTR(err);
+		}
+		obj->objref = objref;
+		ctx->nobjects++;
+		if (kind == CKPT_OBJ_FILE)
+			obj->file = get_file(ptr);
+	}
+	/* After the last failure: an object is indexed once it is owned. */
+	slot = ckpt_index_probe(ctx, ptr);
+	*slot = (struct ckpt_obj_slot) { .ptr = ptr, .obj = obj };
+	ctx->index_used++;
 	return obj;
-
-out_unhash:
-	rhashtable_remove_fast(&ctx->obj_by_ptr, &obj->node, ckpt_obj_params);
-out_free:
-	kfree(obj);
-	return ERR_PTR(err);
 }
 
 /*
- * Restart: records an object the image just created.  Objrefs must come
- * in order, 1, 2, 3..., so a reference to an objref can only name an
- * object that already exists.  On error the caller still owns @obj.
+ * Restart's table: objref -> one word, in pages of CKPT_RSLOTS_PER_PAGE
+ * words, so it costs 8 bytes per object, never moves, and is found in
+ * two loads.  A FILE object's word is its file (one reference) with
+ * CKPT_RSLOT_NAMED once an fd names it; an owner's is its state, with
+ * CKPT_RSLOT_OWNER, and 0 with that bit once the owner let go of it.
  */
-int ckpt_obj_insert_restored(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
-			     u32 objref)
+#define CKPT_RSLOTS_PER_PAGE	(PAGE_SIZE / sizeof(unsigned long))
+#define CKPT_RSLOT_OWNER	BIT(0)
+#define CKPT_RSLOT_NAMED	BIT(1)
+#define CKPT_RSLOT_BITS		(CKPT_RSLOT_OWNER | CKPT_RSLOT_NAMED)
+
+static unsigned long *ckpt_rslot(const struct ckpt_ctx *ctx, u32 objref)
+{
+	u32 i = objref - 1;
+
+	if (!objref || objref > ctx->nobjects)
+		return NULL;
+	return &ctx->rpages[i / CKPT_RSLOTS_PER_PAGE][i % CKPT_RSLOTS_PER_PAGE];
+}
+
+/* Room for object ctx->nobjects + 1. */
+static int ckpt_rslot_reserve(struct ckpt_ctx *ctx)
+{
+	u32 page = ctx->nobjects / CKPT_RSLOTS_PER_PAGE;
+	int err;
+
+	if (ctx->nobjects % CKPT_RSLOTS_PER_PAGE)
+		return 0;
+	err = ckpt_grow(ctx, (void **)&ctx->rpages, &ctx->rpages_cap, page,
+			sizeof(*ctx->rpages), 16);
+	if (err)
+		return err;
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
+	/* from the slab, as every allocation of ours, so it is accounted */
+	ctx->rpages[page] = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	return ctx->rpages[page] ? 0 : -ENOMEM;
+}
+
+/*
+ * Restart: records an object the image just created, a file or an
+ * owner's state (its first member is struct ckpt_owner_state).  Objrefs
+ * must come in order, 1, 2, 3..., so a reference to an objref can only
+ * name an object that already exists.  On error the caller still owns
+ * @ptr.
+ */
+int ckpt_restored_add(struct ckpt_ctx *ctx, u32 objref, void *ptr,
+		      enum ckpt_obj_kind kind)
 {
 	int err;
 
 	if (objref != ctx->nobjects + 1)
 		return -EINVAL;
-	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
-		return -ENOMEM;
-	err = xa_insert(&ctx->objs, objref, obj, GFP_KERNEL);
+	if (WARN_ON_ONCE((unsigned long)ptr & CKPT_RSLOT_BITS ||
+			 (kind != CKPT_OBJ_FILE && kind != CKPT_OBJ_OWNER)))
+		return -EINVAL;
+	err = ckpt_rslot_reserve(ctx);
 	if (err)
 		return err;
-	obj->objref = objref;
 	ctx->nobjects++;
+	*ckpt_rslot(ctx, objref) = (unsigned long)ptr |
+				   (kind == CKPT_OBJ_OWNER ? CKPT_RSLOT_OWNER : 0);
 	return 0;
 }
 
-/* Restart: the object @objref names, if it exists and is of @kind. */
-struct ckpt_obj *ckpt_obj_lookup(struct ckpt_ctx *ctx, u32 objref,
-				 enum ckpt_obj_kind kind)
+/* Restart: the file or owner state @objref names, if it is of @kind. */
+void *ckpt_restored_get(struct ckpt_ctx *ctx, u32 objref,
+			enum ckpt_obj_kind kind)
 {
-	struct ckpt_obj *obj = xa_load(&ctx->objs, objref);
+	unsigned long *slot = ckpt_rslot(ctx, objref);
+	bool want_owner = kind == CKPT_OBJ_OWNER;
 
-	if (!obj || obj->kind != kind)
+	if (!slot || !!(*slot & CKPT_RSLOT_OWNER) != want_owner)
 		return NULL;
-	return obj;
+	return (void *)(*slot & ~CKPT_RSLOT_BITS);
+}
+
+/* Restart: an fd names FILE object @objref, which must exist. */
+struct file *ckpt_restored_name(struct ckpt_ctx *ctx, u32 objref)
+{
+	struct file *file = ckpt_restored_get(ctx, objref, CKPT_OBJ_FILE);
+
+	if (file)
+		*ckpt_rslot(ctx, objref) |= CKPT_RSLOT_NAMED;
+	return file;
+}
+
+/*
+ * Restart: runs @fn on every owner still holding its state, in objref
+ * order; an owner that returns 0 has let go of it (see ckpt_owner_ops).
+ */
+int ckpt_restored_owners(struct ckpt_ctx *ctx,
+			 int (*fn)(struct ckpt_ctx *ctx,
+				   struct ckpt_owner_state *owner))
+{
+	u32 objref;
+	int err;
+
+	for (objref = 1; objref <= ctx->nobjects; objref++) {
+		unsigned long *slot = ckpt_rslot(ctx, objref);
+		struct ckpt_owner_state *owner;
+
+		owner = (void *)(*slot & ~CKPT_RSLOT_BITS);
+		if (!(*slot & CKPT_RSLOT_OWNER) || !owner)
+			continue;
+		err = fn(ctx, owner);
+		if (err)
+			return err;
+		*slot = CKPT_RSLOT_OWNER;
+	}
+	return 0;
+}
+
+/* Restart: owner @objref's state is gone; its owner frees it. */
+void ckpt_restored_let_go(struct ckpt_ctx *ctx, u32 objref)
+{
+	unsigned long *slot = ckpt_rslot(ctx, objref);
+
+	if (!WARN_ON_ONCE(!slot || !(*slot & CKPT_RSLOT_OWNER)))
+		*slot = CKPT_RSLOT_OWNER;
+}
+
+/* Restart: 0 if every FILE object is named by an fd, -EINVAL if not. */
+int ckpt_restored_all_named(struct ckpt_ctx *ctx)
+{
+	u32 objref;
+
+	for (objref = 1; objref <= ctx->nobjects; objref++) {
+		unsigned long slot = *ckpt_rslot(ctx, objref);
+
+		if (!(slot & (CKPT_RSLOT_OWNER | CKPT_RSLOT_NAMED)))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Drops the files and owner states of restart's table, and the table. */
+static void ckpt_restored_release(struct ckpt_ctx *ctx)
+{
+	u32 objref, page;
+
+	for (objref = 1; objref <= ctx->nobjects; objref++) {
+		unsigned long slot = *ckpt_rslot(ctx, objref);
+		void *ptr = (void *)(slot & ~CKPT_RSLOT_BITS);
+
+		if (!ptr)
+			continue;
+		if (slot & CKPT_RSLOT_OWNER) {
+			struct ckpt_owner_state *owner = ptr;
+
+			owner->ops->release(owner);
+		} else {
+			fput(ptr);
+		}
+	}
+	/* a page is taken only for an object that is then added */
+	for (page = 0; page < DIV_ROUND_UP(ctx->nobjects, CKPT_RSLOTS_PER_PAGE);
+	     page++)
+		kfree(ctx->rpages[page]);
+	kvfree(ctx->rpages);
+	ctx->rpages = NULL;
+}
+
+void ckpt_objs_release(struct ckpt_ctx *ctx)
+{
+	struct ckpt_obj *obj;
+	unsigned long objref;
+	u32 i;
+
+	/* Skipped objects have no objref: the index alone holds them. */
+	for (i = 0; ctx->index && i < BIT(ctx->index_bits); i++) {
+		obj = ctx->index[i].obj;
+		if (obj && obj->kind == CKPT_OBJ_SKIPPED)
+			ckpt_obj_free(obj);
+	}
+	kvfree(ctx->index);
+	ctx->index = NULL;
+	if (ctx->mode == CKPT_MODE_RESTART)
+		ckpt_restored_release(ctx);
+	xa_for_each(&ctx->objs, objref, obj)
+		ckpt_obj_free(obj);
+	xa_destroy(&ctx->objs);
 }

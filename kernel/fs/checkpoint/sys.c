@@ -22,10 +22,10 @@ struct ckpt_ctx *ckpt_ctx_alloc(enum ckpt_mode mode, unsigned long flags,
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return ERR_PTR(-ENOMEM);
+	ckpt_phase_start(ctx);
 	ctx->mode = mode;
 	ctx->flags = flags;
 	INIT_LIST_HEAD(&ctx->deferred);
-	xa_init(&ctx->fds);
 
 	err = ckpt_objs_init(ctx);
 	if (err)
@@ -42,14 +42,47 @@ out_free:
 	return ERR_PTR(err);
 }
 
+/**
+ * ckpt_grow - room for one more entry in an array the context owns
+ * @ctx: the context, for fault injection
+ * @array: the array (NULL at first); moved, if it must be, on success
+ * @cap: its capacity in entries, doubled (at least to @min_cap) when full
+ * @used: entries in use
+ * @size: bytes per entry
+ * @min_cap: the first capacity
+ *
+ * Return: 0, or -ENOMEM with @array and @cap unchanged.
+ */
+int ckpt_grow(struct ckpt_ctx *ctx, void **array, u32 *cap, u32 used,
+	      size_t size, u32 min_cap)
+{
+	u32 new_cap = max(2 * *cap, min_cap);
+	void *grown;
+
+	if (used < *cap)
+		return 0;
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
+	grown = kvrealloc(*array, array_size(new_cap, size), GFP_KERNEL);
+	if (!grown)
+		return -ENOMEM;
+	*array = grown;
+	*cap = new_cap;
+	return 0;
+}
+
 void ckpt_ctx_free(struct ckpt_ctx *ctx)
 {
+	ckpt_phase(ctx, CKPT_PHASE_RELEASE);
 	ckpt_drop_deferred(ctx);
 	ckpt_image_release(ctx);
-	xa_destroy(&ctx->fds);
+	kvfree(ctx->fd_entries);
+	kvfree(ctx->installed);
 	ckpt_objs_release(ctx);
 	if (ctx->task)
 		put_task_struct(ctx->task);
+	ckpt_phase(ctx, CKPT_PHASE_OTHER);
+	ckpt_bench_phases(ctx);
 	kfree(ctx);
 }
 

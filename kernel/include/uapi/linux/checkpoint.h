@@ -15,12 +15,13 @@
  *   HEADER
  *   objects, in objref order: PIPE (before the first pipe end naming it)
  *                             and FILE records
- *   FD records (fd table, ascending fd)
  *   deferred sections: EPOLL_ITEMS records of every epoll file in objref
  *                             order, then EPOLL_READY records likewise
  *                             (each set's entries in chunks of at most
  *                             CKPT_CHUNK_ENTRIES, every chunk full but the
  *                             last)
+ *   FD records (fd table, ascending fd), last: restart installs each fd
+ *                             as it reads it, once every object is whole
  *   TRAILER
  *
  * Objrefs are 1, 2, 3... in the order objects are first seen while
@@ -70,7 +71,7 @@
 #define RESTART_FLAGS_ALL	0x0UL
 
 #define CKPT_MAGIC		0x3152432d4c4c4f50ULL	/* "POLL-CR1" */
-#define CKPT_FORMAT_VERSION	1
+#define CKPT_FORMAT_VERSION	2
 #define CKPT_ARCH_X86_64	1
 
 /* Upper bounds the reader enforces before trusting a length. */
@@ -273,27 +274,27 @@ struct ckpt_rec_fd {
  * @target_objref: the object it watches
  * @events: as stored, EPOLLERR/EPOLLHUP and the disarm of a fired
  *	EPOLLONESHOT item included
- * @wake_order: rank among this set's items watching the same target in
- *	the order a wakeup of the target reaches them, 0 first
  *
- * Restart adds one set's items watching one target in reverse wake
- * order, as they were added originally, so that items ready at once join
- * the ready list in the original order.
+ * 20 bytes, packed as struct epoll_event is on x86-64.  A wakeup of a
+ * target reaches one set's items watching it newest first, so the order
+ * they were added is observable (which of two items ready at once comes
+ * first on the ready list).  A set's items of one target are therefore
+ * consecutive in the image, in the order they are to be added: the item
+ * a wakeup reaches last first.  That order is the only record of it.
  */
 struct ckpt_epoll_item {
 	__u64 data;
 	__s32 fd;
 	__u32 target_objref;
 	__u32 events;
-	__u32 wake_order;
-};
+} __attribute__((packed));
 
 /**
  * struct ckpt_rec_epoll_items - a chunk of one set's items
  * @h: &ckpt_hdr.type is %CKPT_REC_EPOLL_ITEMS
  * @epoll_objref: the set
- * @count: 1..%CKPT_CHUNK_ENTRIES entries follow
- * @items: sorted by target objref, wake_order descending, then fd
+ * @count: 1..%CKPT_CHUNK_ENTRIES entries follow, then zeros to 8 bytes
+ * @items: by target objref; one target's items in the order to add them
  */
 struct ckpt_rec_epoll_items {
 	struct ckpt_hdr h;

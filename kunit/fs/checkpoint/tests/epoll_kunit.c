@@ -498,6 +498,46 @@ static void epoll_random_sets_roundtrip(struct kunit *test)
 		   cr_kunit_seed());
 }
 
+/*
+ * Items sharing a target keep the order a wakeup reaches them (newest
+ * first) through the image, whichever way checkpoint sorts the set: by
+ * counting when its targets' objrefs are dense, by comparison when
+ * unwatched eventfds spread them over more than eight per item.
+ */
+static const bool sparse_targets[] = { false, true };
+
+static void sparse_targets_desc(const bool *sparse, char *desc)
+{
+	strscpy(desc, *sparse ? "sparse objrefs" : "dense objrefs",
+		KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(sparse_targets, sparse_targets, sparse_targets_desc);
+
+static void epoll_shared_target_keeps_wake_order(struct kunit *test)
+{
+	static const int added[] = { 12, 10, 11 }, reached[] = { 11, 10, 12 };
+	const bool *sparse = test->param_value;
+	int far = *sparse ? 45 : 13, i;
+	struct walked *w;
+
+	cr_epoll(test, 3);
+	cr_efd(test, 10, 0, 0);
+	cr_install(test, get_file(cr_file(10)), 11);
+	cr_install(test, get_file(cr_file(10)), 12);
+	for (i = 13; i <= far; i++)
+		cr_efd(test, i, 0, 0);
+	for (i = 0; i < ARRAY_SIZE(added); i++)
+		KUNIT_ASSERT_EQ(test, cr_ctl(3, EPOLL_CTL_ADD, added[i], EPOLLIN, i), 0);
+	KUNIT_ASSERT_EQ(test, cr_ctl(3, EPOLL_CTL_ADD, far, EPOLLIN, 9), 0);
+	cr_roundtrip(test, 0);
+	signal_efd(test, 10);
+	w = walk(test, 3);
+	KUNIT_ASSERT_EQ(test, w->nready, ARRAY_SIZE(reached));
+	for (i = 0; i < ARRAY_SIZE(reached); i++)
+		KUNIT_EXPECT_EQ(test, w->ready_fd[i], reached[i]);
+}
+
 static struct kunit_case epoll_test_cases[] = {
 	KUNIT_CASE(epoll_api_walk_yields_ready_first_in_order),
 	KUNIT_CASE(epoll_api_insert_keeps_mask_as_given),
@@ -510,6 +550,8 @@ static struct kunit_case epoll_test_cases[] = {
 	KUNIT_CASE(epoll_api_params_roundtrip),
 	KUNIT_CASE(epoll_api_params_rejects_like_ioctl),
 	KUNIT_CASE(epoll_ready_order_restored),
+	KUNIT_CASE_PARAM(epoll_shared_target_keeps_wake_order,
+			 sparse_targets_gen_params),
 	KUNIT_CASE(epoll_consumed_edge_stays_off_the_list),
 	KUNIT_CASE(epoll_target_outside_table_is_ebusy),
 	KUNIT_CASE(epoll_nested_sets_restored),

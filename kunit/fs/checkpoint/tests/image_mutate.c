@@ -351,7 +351,6 @@ static const struct imut_layout imut_item_entry[] = {
 	IMUT_L(struct ckpt_epoll_item, fd, IMUT_FD),
 	IMUT_L(struct ckpt_epoll_item, target_objref, IMUT_OBJREF),
 	IMUT_L(struct ckpt_epoll_item, events, IMUT_TYPE),
-	IMUT_L(struct ckpt_epoll_item, wake_order, IMUT_ANY),
 	{}
 };
 
@@ -597,8 +596,8 @@ static u32 imut_len_for_count(struct imut *im, const struct imut_field *f)
 		       v * (u32)sizeof(struct ckpt_fd_entry) : 0;
 	case CKPT_REC_EPOLL_ITEMS:
 		return at == offsetof(struct ckpt_rec_epoll_items, count) ?
-		       (u32)offsetof(struct ckpt_rec_epoll_items, items) +
-		       v * (u32)sizeof(struct ckpt_epoll_item) : 0;
+		       ckpt_padded(offsetof(struct ckpt_rec_epoll_items, items) +
+				   v * (u32)sizeof(struct ckpt_epoll_item)) : 0;
 	case CKPT_REC_EPOLL_READY:
 		return at == offsetof(struct ckpt_rec_epoll_ready, count) ?
 		       (u32)offsetof(struct ckpt_rec_epoll_ready, ready) +

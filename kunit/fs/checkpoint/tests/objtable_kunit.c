@@ -115,19 +115,19 @@ static void objtable_file_object_holds_a_reference(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, file_count(file), before);
 }
 
-static struct ckpt_obj *restored_obj(struct kunit *test, struct ckpt_ctx *ctx,
-				     u32 objref, int *err)
+/* A restored FILE object @objref: a new file, or NULL and *err. */
+static struct file *restored_file(struct kunit *test, struct ckpt_ctx *ctx,
+				  u32 objref, int *err)
 {
-	struct ckpt_obj *obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	struct file *file = eventfd_cr_create(0, 0);
 
-	KUNIT_ASSERT_NOT_NULL(test, obj);
-	obj->kind = CKPT_OBJ_FILE;
-	*err = ckpt_obj_insert_restored(ctx, obj, objref);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	*err = ckpt_restored_add(ctx, objref, file, CKPT_OBJ_FILE);
 	if (*err) {
-		kfree(obj);
+		fput(file);
 		return NULL;
 	}
-	return obj;
+	return file;
 }
 
 static void objtable_restored_objrefs_must_be_sequential(struct kunit *test)
@@ -135,29 +135,67 @@ static void objtable_restored_objrefs_must_be_sequential(struct kunit *test)
 	struct ckpt_ctx *ctx = objtable_ctx(test, CKPT_MODE_RESTART);
 	int err;
 
-	restored_obj(test, ctx, 2, &err);
+	restored_file(test, ctx, 2, &err);
 	KUNIT_EXPECT_EQ(test, err, -EINVAL);
-	restored_obj(test, ctx, 1, &err);
+	restored_file(test, ctx, 1, &err);
 	KUNIT_EXPECT_EQ(test, err, 0);
-	restored_obj(test, ctx, 1, &err);
+	restored_file(test, ctx, 1, &err);
 	KUNIT_EXPECT_EQ(test, err, -EINVAL);
-	restored_obj(test, ctx, 2, &err);
+	restored_file(test, ctx, 2, &err);
 	KUNIT_EXPECT_EQ(test, err, 0);
 }
 
 static void objtable_get_checks_kind_and_range(struct kunit *test)
 {
 	struct ckpt_ctx *ctx = objtable_ctx(test, CKPT_MODE_RESTART);
-	struct ckpt_obj *obj;
+	struct file *file;
 	int err;
 
-	obj = restored_obj(test, ctx, 1, &err);
+	file = restored_file(test, ctx, 1, &err);
 	KUNIT_ASSERT_EQ(test, err, 0);
-	KUNIT_EXPECT_PTR_EQ(test, ckpt_obj_lookup(ctx, 1, CKPT_OBJ_FILE), obj);
-	KUNIT_EXPECT_NULL(test, ckpt_obj_lookup(ctx, 1, CKPT_OBJ_OWNER));
-	KUNIT_EXPECT_NULL(test, ckpt_obj_lookup(ctx, 0, CKPT_OBJ_FILE));
-	KUNIT_EXPECT_NULL(test, ckpt_obj_lookup(ctx, 2, CKPT_OBJ_FILE));
-	KUNIT_EXPECT_NULL(test, ckpt_obj_lookup(ctx, U32_MAX, CKPT_OBJ_FILE));
+	KUNIT_EXPECT_PTR_EQ(test, ckpt_restored_get(ctx, 1, CKPT_OBJ_FILE), file);
+	KUNIT_EXPECT_NULL(test, ckpt_restored_get(ctx, 1, CKPT_OBJ_OWNER));
+	KUNIT_EXPECT_NULL(test, ckpt_restored_get(ctx, 0, CKPT_OBJ_FILE));
+	KUNIT_EXPECT_NULL(test, ckpt_restored_get(ctx, 2, CKPT_OBJ_FILE));
+	KUNIT_EXPECT_NULL(test, ckpt_restored_get(ctx, U32_MAX, CKPT_OBJ_FILE));
+}
+
+/* The table spans pages: objrefs on both sides of a page hold theirs. */
+static void objtable_restored_table_spans_pages(struct kunit *test)
+{
+	struct ckpt_ctx *ctx = objtable_ctx(test, CKPT_MODE_RESTART);
+	u32 per_page = PAGE_SIZE / sizeof(unsigned long), objref;
+	struct file *file = objtable_file(test);
+	int err = 0;
+
+	for (objref = 1; objref <= 2 * per_page + 1 && !err; objref++)
+		err = ckpt_restored_add(ctx, objref, get_file(file),
+					CKPT_OBJ_FILE);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->nobjects, 2 * per_page + 1);
+	KUNIT_EXPECT_PTR_EQ(test, ckpt_restored_get(ctx, per_page, CKPT_OBJ_FILE), file);
+	KUNIT_EXPECT_PTR_EQ(test, ckpt_restored_get(ctx, per_page + 1, CKPT_OBJ_FILE), file);
+	KUNIT_EXPECT_PTR_EQ(test, ckpt_restored_get(ctx, 2 * per_page + 1, CKPT_OBJ_FILE), file);
+	KUNIT_EXPECT_NULL(test, ckpt_restored_get(ctx, 2 * per_page + 2, CKPT_OBJ_FILE));
+	/* each holds one reference, dropped with the table */
+	KUNIT_EXPECT_EQ(test, file_count(file), 1L + 2 * per_page + 1);
+}
+
+/* Only objects an fd names pass: an unnamed file would vanish. */
+static void objtable_restored_unnamed_file_is_einval(struct kunit *test)
+{
+	struct ckpt_ctx *ctx = objtable_ctx(test, CKPT_MODE_RESTART);
+	int err;
+
+	restored_file(test, ctx, 1, &err);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	restored_file(test, ctx, 2, &err);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_NOT_NULL(test, ckpt_restored_name(ctx, 1));
+	KUNIT_EXPECT_EQ(test, ckpt_restored_all_named(ctx), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, ckpt_restored_name(ctx, 2));
+	KUNIT_EXPECT_EQ(test, ckpt_restored_all_named(ctx), 0);
+	KUNIT_EXPECT_NULL(test, ckpt_restored_name(ctx, 3));
 }
 
 static struct kunit_case objtable_test_cases[] = {
@@ -169,6 +207,8 @@ static struct kunit_case objtable_test_cases[] = {
 	KUNIT_CASE(objtable_file_object_holds_a_reference),
 	KUNIT_CASE(objtable_restored_objrefs_must_be_sequential),
 	KUNIT_CASE(objtable_get_checks_kind_and_range),
+	KUNIT_CASE(objtable_restored_table_spans_pages),
+	KUNIT_CASE(objtable_restored_unnamed_file_is_einval),
 	{}
 };
 
