@@ -63,6 +63,7 @@ struct opts {
 	unsigned long kcmp_full_max;
 	unsigned long kcmp_sample;
 	bool userspace_only;
+	bool kernel_only;
 	bool fit_sets;
 	const char *img_dir;
 };
@@ -74,7 +75,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: bench [--sizes N,N,...] [--reps R] [--sets S] [--mem-reps M]\n"
 		"             [--kcmp-full-max N] [--kcmp-sample S] [--img-dir DIR]\n"
-		"             [--userspace-only] [--fit-sets]\n"
+		"             [--userspace-only | --kernel-only] [--fit-sets]\n"
 		"  --sizes          items per size, each a multiple of --sets (default %s)\n"
 		"  --reps           repetitions per figure (default 5)\n"
 		"  --sets           epoll sets the items are spread over (default 4, max %d)\n"
@@ -83,6 +84,8 @@ static void usage(FILE *f)
 		"  --kcmp-sample    items resolved by kcmp in a sampled dump (default 2000)\n"
 		"  --img-dir        where images are written (default /dev/shm)\n"
 		"  --userspace-only only the userspace method (no checkpoint/restart syscalls)\n"
+		"  --kernel-only    only the syscalls and the floor (no userspace method):\n"
+		"                   a quicker run while working on the kernel side\n"
 		"  --fit-sets       use more sets for a size whose fds exceed RLIMIT_NOFILE\n"
 		"                   (each size's layout is printed) instead of skipping it\n",
 		default_sizes, BENCH_MAX_SETS);
@@ -145,6 +148,9 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		} else if (!strcmp(a, "--userspace-only")) {
 			o->userspace_only = true;
 			continue;
+		} else if (!strcmp(a, "--kernel-only")) {
+			o->kernel_only = true;
+			continue;
 		} else if (!strcmp(a, "--fit-sets")) {
 			o->fit_sets = true;
 			continue;
@@ -168,6 +174,10 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 			o->img_dir = v;
 		else
 			bad_usage("unknown option '%s'", a);
+	}
+	if (o->userspace_only && o->kernel_only) {
+		fprintf(stderr, "bench: --userspace-only and --kernel-only exclude each other (bench --help)\n");
+		exit(2);
 	}
 	parse_sizes(o, sizes);
 	for (unsigned int i = 0; i < o->nsizes; i++) {
@@ -321,6 +331,29 @@ static int64_t item_record_bytes(int img)
 	return sum;
 }
 
+/*
+ * The bench kernel's breakdown of the call of mode just timed, if it was
+ * the only one since *calls (which then moves on); nothing elsewhere.
+ */
+static int emit_phases(const struct size_run *r, const char *method,
+		       const char *mode, unsigned int rep, uint64_t *calls)
+{
+	uint64_t before = *calls;
+	char json[768];
+	int err;
+
+	if (!phases_available())
+		return 0;
+	err = phases_read(mode, calls, json, sizeof(json));
+	if (err)
+		return fail(r, "reading " BENCH_PHASES_PATH, err);
+	if (*calls != before + 1)
+		return 0;	/* another call of that mode came between */
+	bench_emit("phases", "\"n\": %lu, \"method\": \"%s\", \"rep\": %u, \"ns\": %s",
+		   r->n, method, rep, json);
+	return 0;
+}
+
 static int measure_syscalls(struct size_run *r, unsigned int rep)
 {
 	static const char *const names[2][2] = {
@@ -331,12 +364,20 @@ static int measure_syscalls(struct size_run *r, unsigned int rep)
 
 	for (int k = 0; k < 2; k++) {
 		struct bench_result res;
-		uint64_t ns = 0;
-		int err = checkpoint_into(r->img[k], pids[k], &ns);
+		uint64_t ns = 0, calls[2] = { 0, 0 };
+		int err = 0;
 
+		if (phases_available())
+			err = phases_read("checkpoint", &calls[0], NULL, 0) ?:
+			      phases_read("restart", &calls[1], NULL, 0);
+		if (err)
+			return fail(r, "reading " BENCH_PHASES_PATH, err);
+		err = checkpoint_into(r->img[k], pids[k], &ns);
 		if (err)
 			return fail(r, names[k][0], err);
 		emit_ns(r, names[k][0], rep, ns, NULL);
+		if (emit_phases(r, names[k][0], "checkpoint", rep, &calls[0]))
+			return -1;
 		if (rep == 0 && k == 0) {
 			struct stat st;
 			int64_t items = item_record_bytes(r->img[0]);
@@ -357,6 +398,8 @@ static int measure_syscalls(struct size_run *r, unsigned int rep)
 		if (res.err)
 			return fail(r, names[k][1], res.err);
 		emit_ns(r, names[k][1], rep, res.ns, NULL);
+		if (emit_phases(r, names[k][1], "restart", rep, &calls[1]))
+			return -1;
 	}
 	return 0;
 }
@@ -678,7 +721,8 @@ static int run_reps(struct size_run *r)
 		bench_note("N=%lu: repetition %u of %u", r->n, rep + 1, o->reps);
 		if (!o->userspace_only && measure_syscalls(r, rep))
 			return -1;
-		if (measure_dump(r, rep) || measure_userspace_restore(r, rep))
+		if (!o->kernel_only &&
+		    (measure_dump(r, rep) || measure_userspace_restore(r, rep)))
 			return -1;
 		if (r->floor && measure_floor(r, rep))
 			return -1;

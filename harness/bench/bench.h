@@ -130,6 +130,14 @@ bool us_parse_tfd_line(const char *line, const char *end,
 bool floor_available(void);
 /* Runs one floor command; *items and *ns from its answer.  -errno. */
 int floor_cmd(const char *cmd, uint64_t *items, uint64_t *ns);
+#define BENCH_PHASES_PATH "/sys/kernel/debug/checkpoint_bench/phases"
+bool phases_available(void);
+/*
+ * The phases of the last call of mode ("checkpoint" or "restart"): *calls
+ * of that mode so far, and json, a JSON object of nanoseconds by phase
+ * (not written if len is 0).
+ */
+int phases_read(const char *mode, uint64_t *calls, char *json, size_t len);
 
 /* mem.c: kernel memory around an operation. */
 struct mem_sample {

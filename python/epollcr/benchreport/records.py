@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Tuple
 
 PREFIX = "BENCH "
-KINDS = ("meta", "layout", "setup", "sample", "size", "memory", "skip", "done")
+KINDS = ("meta", "layout", "setup", "sample", "phases", "size", "memory", "skip", "done")
 
 
 class RecordError(Exception):
@@ -23,6 +23,9 @@ class Run:
     layouts: Dict[int, Tuple[int, int]] = field(default_factory=dict)
     setup_ns: Dict[int, int] = field(default_factory=dict)
     samples: List[Dict[str, Any]] = field(default_factory=list)
+    # "phases" records (the bench kernel only): n, method, rep, and ns, a
+    # phase name -> ns object in the kernel's order.
+    phases: List[Dict[str, Any]] = field(default_factory=list)
     sizes: Dict[int, Dict[str, int]] = field(default_factory=dict)
     memory: List[Dict[str, Any]] = field(default_factory=list)
     skipped: List[Dict[str, Any]] = field(default_factory=list)
@@ -73,6 +76,16 @@ def parse_lines(lines: List[str], env: str, path: str) -> Run:
         elif kind == "sample":
             _need(rec, where, ("n", "rep", "ns"), ("method",))
             run.samples.append(rec)
+        elif kind == "phases":
+            _need(rec, where, ("n", "rep"), ("method",))
+            ns = rec.get("ns")
+            if not isinstance(ns, dict) or not ns:
+                raise RecordError(f"{where}: phases record: \"ns\" is not an object "
+                                  "of phase times")
+            for name, v in ns.items():
+                if isinstance(v, bool) or not isinstance(v, (int, float)):
+                    raise RecordError(f"{where}: phases record: phase {name!r} is not a number")
+            run.phases.append(rec)
         elif kind == "size":
             _need(rec, where, ("n",))
             run.sizes.setdefault(rec["n"], {}).update(
@@ -103,3 +116,27 @@ def load(path: str, env: str) -> Run:
     except OSError as e:
         raise RecordError(f"{path}: {e.strerror}") from None
     return parse_lines(lines, env, path)
+
+
+def merge(runs: List[Run], env: str) -> Run:
+    """One Run of env from runs of disjoint sizes (scripts/bench's extra UML
+    runs, one per layout): the first run's meta, every run's records.  A
+    size measured by two of them is an error naming both files."""
+    if not runs:
+        raise ValueError("merge: no runs")
+    out = Run(env=env, path=", ".join(r.path for r in runs), meta=dict(runs[0].meta))
+    seen: Dict[int, str] = {}
+    for r in runs:
+        for n in sorted(set(r.layouts) | {rec["n"] for rec in r.samples}):
+            if n in seen:
+                raise RecordError(f"{r.path}: N={n} was measured in {seen[n]} too")
+            seen[n] = r.path
+        out.layouts.update(r.layouts)
+        out.setup_ns.update(r.setup_ns)
+        out.samples += r.samples
+        out.phases += r.phases
+        for n, s in r.sizes.items():
+            out.sizes.setdefault(n, {}).update(s)
+        out.memory += r.memory
+        out.skipped += r.skipped
+    return out

@@ -1,6 +1,7 @@
 """Medians and ranges of the raw repetitions, and the figures derived
-from them: time per item, the epoll items' share of our syscalls, image
-bytes per item, and kernel memory around restart."""
+from them: time per item, the epoll items' share of our syscalls, the
+kernel's per-phase breakdown of them, image bytes per item, and kernel
+memory around restart."""
 from __future__ import annotations
 
 import statistics
@@ -98,6 +99,51 @@ def points(run: Run) -> List[Point]:
     order = list(METHODS)
     out.sort(key=lambda p: (order.index(p.method) if p.method in order else len(order),
                             p.n))
+    return out
+
+
+@dataclass(frozen=True)
+class PhasePoint:
+    """The bench kernel's breakdown of one (env, N, method): per phase, and
+    for the phases' sum per repetition (the call's kernel-side time), the
+    median and range over the repetitions."""
+
+    env: str
+    n: int
+    method: str
+    phases: Dict[str, Summary]  # in phase_order()'s order
+    total: Summary
+
+    def per_item_ns(self, s: Summary) -> float:
+        return s.median / self.n
+
+
+def phase_order(run: Run) -> List[str]:
+    """The phase names in the order of the first record, then any that only
+    later records name, in the order they appear."""
+    out: List[str] = []
+    for rec in run.phases:
+        out += [k for k in rec["ns"] if k not in out]
+    return out
+
+
+def phases(run: Run) -> List[PhasePoint]:
+    """One breakdown per (size, method) with phases records; a phase a
+    record lacks counts as 0 there."""
+    names = phase_order(run)
+    grouped: Dict[Tuple[int, str], Dict[int, Record]] = {}
+    for rec in run.phases:
+        grouped.setdefault((rec["n"], rec["method"]), {})[rec["rep"]] = rec
+    out = []
+    for (n, method), reps in grouped.items():
+        recs = [reps[k]["ns"] for k in sorted(reps)]
+        out.append(PhasePoint(
+            run.env, n, method,
+            {name: summarize([r.get(name, 0) for r in recs]) for name in names},
+            summarize([sum(r.values()) for r in recs])))
+    order = list(METHODS)
+    out.sort(key=lambda p: (order.index(p.method) if p.method in order else len(order),
+                            p.method, p.n))
     return out
 
 
