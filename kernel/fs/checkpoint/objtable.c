@@ -26,10 +26,9 @@ struct ckpt_obj_slot {
 	struct ckpt_obj *obj;
 };
 
+/* Not a fault point: the context's own allocation is not the call's. */
 static int ckpt_index_alloc(struct ckpt_ctx *ctx, u32 bits)
 {
-	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
-		return -ENOMEM;
 	ctx->index = kvcalloc(BIT(bits), sizeof(*ctx->index), GFP_KERNEL);
 	if (!ctx->index)
 		return -ENOMEM;
@@ -61,7 +60,8 @@ static int ckpt_index_reserve(struct ckpt_ctx *ctx)
 
 	if (2 * (ctx->index_used + 1) <= old_size)
 		return 0;
-	err = ckpt_index_alloc(ctx, ctx->index_bits + 1);
+	err = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? -ENOMEM :
+	      ckpt_index_alloc(ctx, ctx->index_bits + 1);
 	if (err) {
 		ctx->index = old;
 		return err;
