@@ -428,6 +428,9 @@ static int ckpt_restore_fd_chunk(struct ckpt_ctx *ctx,
 		file = ckpt_restored_name(ctx, e.objref);
 		if (!file)
 			return -EINVAL;
+		/* before the bitmap grows to @e.fd: it is sized by the limit */
+		if (e.fd >= rlimit(RLIMIT_NOFILE))
+			return -EMFILE;
 		err = ckpt_note_installed(ctx, e.fd);
 		if (err)
 			return err;

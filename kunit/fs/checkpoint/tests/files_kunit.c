@@ -362,6 +362,34 @@ static void files_restart_rejects_crafted_fd_table(struct kunit *test)
 	cr_expect_nothing_alive(test);
 }
 
+/*
+ * The last fd beyond any limit: refused with -EMFILE after the first two
+ * were installed (the fd table is read last, installing as it goes), and
+ * those two are closed again.
+ */
+static void files_restart_last_fd_beyond_limit_undoes_the_others(struct kunit *test)
+{
+	struct ckpt_fd_entry *e;
+	struct ckpt_rec_fd *rec;
+	size_t len;
+	u8 *image;
+
+	build_mixed(test, false);
+	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
+	image = cr_image_bytes(test, &len);
+	cr_close_all();
+	rec = (void *)cr_image_find(image, len, CKPT_REC_FD, 0);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	KUNIT_ASSERT_EQ(test, rec->count, 3U);
+	e = (struct ckpt_fd_entry *)(rec + 1);
+	e[2].fd = INT_MAX;
+	cr_image_fix_checksum(image, len);
+	cr_image_replace(test, image, len);
+	KUNIT_EXPECT_EQ(test, cr_restart(test), -EMFILE);
+	KUNIT_EXPECT_EQ(test, cr_fd_table(), 0ULL);
+	cr_expect_nothing_alive(test);
+}
+
 struct header_edit {
 	const char *name;
 	size_t offset;		/* of a u32 in struct ckpt_rec_header */
@@ -418,6 +446,7 @@ static struct kunit_case files_test_cases[] = {
 	KUNIT_CASE(files_restart_truncated_anywhere_fails),
 	KUNIT_CASE(files_restart_bad_checksum_fails),
 	KUNIT_CASE_PARAM(files_restart_rejects_crafted_fd_table, fd_edit_gen_params),
+	KUNIT_CASE(files_restart_last_fd_beyond_limit_undoes_the_others),
 	KUNIT_CASE_PARAM(files_restart_rejects_foreign_header, header_edit_gen_params),
 	{}
 };
