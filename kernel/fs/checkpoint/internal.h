@@ -23,6 +23,9 @@ struct task_struct;
 /* Bounce buffer for the image: large enough for one full chunk record. */
 #define CKPT_BUF_SIZE	8192
 
+/* Checkpoint's pointer index starts with BIT() of this many slots. */
+#define CKPT_INDEX_MIN_BITS	10
+
 enum ckpt_mode {
 	CKPT_MODE_CHECKPOINT,
 	CKPT_MODE_RESTART,

@@ -19,8 +19,6 @@
 
 #include "internal.h"
 
-#define CKPT_INDEX_MIN_BITS	10
-
 struct ckpt_obj_slot {
 	const void *ptr;
 	struct ckpt_obj *obj;

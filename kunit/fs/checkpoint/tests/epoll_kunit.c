@@ -231,6 +231,39 @@ static void epoll_api_params_rejects_like_ioctl(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, eventpoll_cr_set_params(cr_file(3), &bad), -EINVAL);
 }
 
+static int restore_next_unreached(void *arg, struct file **tfile, int *fd)
+{
+	struct kunit *test = arg;
+
+	KUNIT_FAIL(test, "restore_ready asked a non-set for its next item");
+	return -EIO;
+}
+
+/* Every service that takes a set refuses another kind of file. */
+static void epoll_api_refuses_a_file_that_is_not_a_set(struct kunit *test)
+{
+	struct epoll_params params = {};
+	struct walked *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct file *efd;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	cr_efd(test, 3, 0, 0);
+	cr_efd(test, 4, 0, 0);
+	efd = cr_file(3);
+	KUNIT_EXPECT_FALSE(test, eventpoll_cr_is_epoll(efd));
+	KUNIT_EXPECT_EQ(test, eventpoll_cr_walk_items(efd, walk_one, w), -EINVAL);
+	KUNIT_EXPECT_EQ(test, eventpoll_cr_insert(efd, cr_file(4), 4, EPOLLIN, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, eventpoll_cr_restore_ready(efd, restore_next_unreached,
+							 test), -EINVAL);
+	KUNIT_EXPECT_EQ(test, eventpoll_cr_get_params(efd, &params), -EINVAL);
+	KUNIT_EXPECT_EQ(test, eventpoll_cr_set_params(efd, &params), -EINVAL);
+	eventpoll_cr_lock_topology();
+	KUNIT_EXPECT_EQ(test, eventpoll_cr_lock_set(efd), -EINVAL);
+	eventpoll_cr_unlock_topology();
+	KUNIT_EXPECT_EQ(test, w->nitems, 0);
+}
+
 /* ---- sets through checkpoint and restart ---- */
 
 static void epoll_ready_order_restored(struct kunit *test)
@@ -549,6 +582,7 @@ static struct kunit_case epoll_test_cases[] = {
 	KUNIT_CASE(epoll_api_restore_passes_next_error),
 	KUNIT_CASE(epoll_api_params_roundtrip),
 	KUNIT_CASE(epoll_api_params_rejects_like_ioctl),
+	KUNIT_CASE(epoll_api_refuses_a_file_that_is_not_a_set),
 	KUNIT_CASE(epoll_ready_order_restored),
 	KUNIT_CASE_PARAM(epoll_shared_target_keeps_wake_order,
 			 sparse_targets_gen_params),

@@ -181,6 +181,57 @@ static void objtable_restored_table_spans_pages(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, file_count(file), 1L + 2 * per_page + 1);
 }
 
+/*
+ * Past half of its first size the pointer index moves to a larger one:
+ * every pointer is still found, with its own object.
+ */
+#define OBJTABLE_MANY	(3 * BIT(CKPT_INDEX_MIN_BITS) / 2)
+
+static void objtable_index_grows_keeping_every_pointer(struct kunit *test)
+{
+	struct ckpt_ctx *ctx = objtable_ctx(test, CKPT_MODE_CHECKPOINT);
+	u8 *ptrs = kunit_kzalloc(test, OBJTABLE_MANY, GFP_KERNEL);
+	struct ckpt_obj **objs = kunit_kcalloc(test, OBJTABLE_MANY,
+					       sizeof(*objs), GFP_KERNEL);
+	u32 first_bits = ctx->index_bits;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, ptrs);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < OBJTABLE_MANY; i++) {
+		objs[i] = ckpt_obj_add(ctx, &ptrs[i], CKPT_OBJ_SKIPPED);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, objs[i]);
+	}
+	KUNIT_EXPECT_GT(test, ctx->index_bits, first_bits);
+	for (i = 0; i < OBJTABLE_MANY; i++)
+		KUNIT_EXPECT_PTR_EQ(test, ckpt_obj_find(ctx, &ptrs[i]), objs[i]);
+}
+
+/* A growth that fails is -ENOMEM with the index as it was. */
+static void objtable_index_growth_failure_keeps_the_index(struct kunit *test)
+{
+	struct ckpt_ctx *ctx = objtable_ctx(test, CKPT_MODE_CHECKPOINT);
+	u32 room = BIT(CKPT_INDEX_MIN_BITS) / 2;
+	u8 *ptrs = kunit_kzalloc(test, room + 1, GFP_KERNEL);
+	u32 i;
+
+	KUNIT_ASSERT_NOT_NULL(test, ptrs);
+	for (i = 0; i < room; i++)
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ckpt_obj_add(ctx, &ptrs[i],
+							    CKPT_OBJ_SKIPPED));
+	/* the next add's first fault point is the growth */
+	ctx->fail_nth[CKPT_FAULT_ALLOC] = ctx->fault_calls[CKPT_FAULT_ALLOC] + 1;
+	KUNIT_EXPECT_PTR_EQ(test, ckpt_obj_add(ctx, &ptrs[room],
+					       CKPT_OBJ_SKIPPED),
+			    ERR_PTR(-ENOMEM));
+	KUNIT_EXPECT_EQ(test, ctx->index_bits, (u32)CKPT_INDEX_MIN_BITS);
+	KUNIT_EXPECT_NULL(test, ckpt_obj_find(ctx, &ptrs[room]));
+	for (i = 0; i < room; i++)
+		KUNIT_EXPECT_NOT_NULL(test, ckpt_obj_find(ctx, &ptrs[i]));
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, ckpt_obj_add(ctx, &ptrs[room],
+							CKPT_OBJ_SKIPPED));
+}
+
 /* Only objects an fd names pass: an unnamed file would vanish. */
 static void objtable_restored_unnamed_file_is_einval(struct kunit *test)
 {
@@ -205,6 +256,8 @@ static struct kunit_case objtable_test_cases[] = {
 	KUNIT_CASE(objtable_adding_twice_is_refused),
 	KUNIT_CASE(objtable_skipped_object_has_no_objref),
 	KUNIT_CASE(objtable_file_object_holds_a_reference),
+	KUNIT_CASE(objtable_index_grows_keeping_every_pointer),
+	KUNIT_CASE(objtable_index_growth_failure_keeps_the_index),
 	KUNIT_CASE(objtable_restored_objrefs_must_be_sequential),
 	KUNIT_CASE(objtable_get_checks_kind_and_range),
 	KUNIT_CASE(objtable_restored_table_spans_pages),
