@@ -72,6 +72,7 @@ struct ckpt_epoll_counts {
 	u32 epoll_objref;
 	u32 nitems;
 	u32 nready;
+	bool repoll;		/* an item's readiness is the restorer's */
 };
 
 static bool ckpt_epoll_match(struct file *file)
@@ -525,12 +526,15 @@ static int ckpt_epoll_restore_ready(struct ckpt_ctx *ctx, void *data)
 	err = eventpoll_cr_restore_ready(epoll, ckpt_ready_next, &reader);
 	/* An entry naming no item, or one item twice: a corrupt image. */
 	if (err == -ENOENT || err == -EEXIST)
-		err = -EINVAL;
-	return err;
+		return -EINVAL;
+	if (!err && counts->repoll)
+		err = eventpoll_cr_repoll(epoll, ckpt_ready_per_task);
+	return err < 0 ? err : 0;
 }
 
 static int ckpt_epoll_insert(struct ckpt_ctx *ctx, struct file *epoll,
-			     const struct ckpt_epoll_item *e, u32 prev_target)
+			     const struct ckpt_epoll_item *e, u32 prev_target,
+			     bool *repoll)
 {
 	struct file *target;
 	int err;
@@ -542,6 +546,8 @@ static int ckpt_epoll_insert(struct ckpt_ctx *ctx, struct file *epoll,
 	target = ckpt_restored_get(ctx, e->target_objref, CKPT_OBJ_FILE);
 	if (!target)
 		return -EINVAL;
+	if (e->target_objref != prev_target && ckpt_ready_per_task(target))
+		*repoll = true;
 	ctx->nitems++;
 	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
 		return -ENOMEM;
@@ -572,7 +578,8 @@ static int ckpt_epoll_restore_items(struct ckpt_ctx *ctx, void *data)
 			err = ckpt_read(ctx, &item, sizeof(item));
 			if (!err)
 				err = ckpt_epoll_insert(ctx, epoll, &item,
-							prev_target);
+							prev_target,
+							&counts->repoll);
 			prev_target = item.target_objref;
 		}
 		if (!err)

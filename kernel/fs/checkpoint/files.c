@@ -30,6 +30,8 @@ static const struct ckpt_file_ops *const ckpt_file_types[] = {
 	&ckpt_pipe_ops,
 	&ckpt_eventfd_ops,
 	&ckpt_epoll_ops,
+	&ckpt_timerfd_ops,
+	&ckpt_signalfd_ops,
 };
 
 static const struct ckpt_file_ops *ckpt_ops_of_file(struct file *file)

@@ -24,14 +24,22 @@
  *     does (read, write, close of an end; fs/pipe.c wakes a polled
  *     pipe's epoll items before it drops the mutex);
  *  5. with interrupts off, every eventfd's wait-queue lock, under which
- *     eventfd changes its counter and wakes its epoll items.
+ *     eventfd changes its counter and wakes its epoll items, then every
+ *     timerfd's, under which a timer expires, counts ticks and wakes its
+ *     items (all eventfds first: one class after the other, never
+ *     back, as lockdep wants of locks of two classes nested).
  *
  * State read after step 4 cannot change until the unlock; state read in
  * step 5 cannot change while step 5 lasts; readiness changes only through
  * these locks.  So the image is the state at step 5, and every concurrent
  * operation lands wholly before or wholly after it.  What is read in 5
- * (eventfd counters, ready lists) is copied into memory allocated before,
- * as nothing may sleep there.
+ * (eventfd counters, timer states, ready lists) is copied into memory
+ * allocated before, as nothing may sleep there.
+ *
+ * A signalfd is ready for whichever task polls it with a signal pending,
+ * which no lock here holds still; restart polls its items again in the
+ * restoring task (see file_signalfd.c), so its ready list entries need
+ * no instant.
  */
 #include <linux/eventfd.h>
 #include <linux/fs.h>
@@ -42,6 +50,7 @@
 #include <linux/pipe_fs_i.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/timerfd.h>
 
 #include "internal.h"
 
@@ -52,8 +61,8 @@ static DEFINE_MUTEX(ckpt_freeze_mutex);
 
 /* The objects each step locks, in locking order. */
 struct ckpt_freeze {
-	struct ckpt_obj **regular, **sets, **pipes, **eventfds;
-	u32 nregular, nsets, npipes, neventfds;
+	struct ckpt_obj **regular, **sets, **pipes, **eventfds, **timerfds;
+	u32 nregular, nsets, npipes, neventfds, ntimerfds;
 	u32 sets_locked, pipes_locked;
 };
 
@@ -65,12 +74,13 @@ static int ckpt_freeze_arrays(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 
 	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
 		return -ENOMEM;
-	fz->regular = kvcalloc(4 * (size_t)n, sizeof(*fz->regular), GFP_KERNEL);
+	fz->regular = kvcalloc(5 * (size_t)n, sizeof(*fz->regular), GFP_KERNEL);
 	if (!fz->regular)
 		return -ENOMEM;
 	fz->sets = fz->regular + n;
 	fz->pipes = fz->sets + n;
 	fz->eventfds = fz->pipes + n;
+	fz->timerfds = fz->eventfds + n;
 	xa_for_each(&ctx->objs, objref, obj) {
 		if (obj->owner_ops == &ckpt_pipe_owner_ops)
 			fz->pipes[fz->npipes++] = obj;
@@ -80,6 +90,8 @@ static int ckpt_freeze_arrays(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 			fz->sets[fz->nsets++] = obj;
 		else if (obj->ops == &ckpt_eventfd_ops)
 			fz->eventfds[fz->neventfds++] = obj;
+		else if (obj->ops == &ckpt_timerfd_ops)
+			fz->timerfds[fz->ntimerfds++] = obj;
 	}
 	return 0;
 }
@@ -200,15 +212,21 @@ static int ckpt_freeze_instant(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 	int err = 0;
 	u32 i;
 
-	/* Once for every eventfd lock: see eventfd_cr_lock(). */
+	/* Once for every eventfd and timerfd lock: see eventfd_cr_lock(). */
 	preempt_disable();
 	local_irq_disable();
 	for (i = 0; i < fz->neventfds; i++)
 		eventfd_cr_lock(fz->eventfds[i]->file, &ckpt_freeze_mutex);
+	for (i = 0; i < fz->ntimerfds; i++)
+		timerfd_cr_lock(fz->timerfds[i]->file, &ckpt_freeze_mutex);
 	for (i = 0; !err && i < fz->neventfds; i++)
 		err = fz->eventfds[i]->ops->freeze_atomic(ctx, fz->eventfds[i]);
+	for (i = 0; !err && i < fz->ntimerfds; i++)
+		err = fz->timerfds[i]->ops->freeze_atomic(ctx, fz->timerfds[i]);
 	for (i = 0; !err && i < fz->nsets; i++)
 		err = fz->sets[i]->ops->freeze_atomic(ctx, fz->sets[i]);
+	for (i = fz->ntimerfds; i--; )
+		timerfd_cr_unlock(fz->timerfds[i]->file);
 	for (i = fz->neventfds; i--; )
 		eventfd_cr_unlock(fz->eventfds[i]->file);
 	local_irq_enable();

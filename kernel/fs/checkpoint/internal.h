@@ -141,6 +141,7 @@ struct ckpt_ctx {
 	u32 fd_entries_cap;
 
 	struct list_head deferred;
+	struct list_head deferred_last;	/* see ckpt_defer_last() */
 
 #if IS_ENABLED(CONFIG_CHECKPOINT_BENCH)
 	enum ckpt_phase phase;		/* see ckpt_phase() */
@@ -293,6 +294,8 @@ int ckpt_restored_all_named(struct ckpt_ctx *ctx);
 typedef int (*ckpt_deferred_fn)(struct ckpt_ctx *ctx, void *data);
 int ckpt_defer(struct ckpt_ctx *ctx, ckpt_deferred_fn fn,
 	       void (*free)(const void *data), void *data);
+int ckpt_defer_last(struct ckpt_ctx *ctx, ckpt_deferred_fn fn,
+		    void (*free)(const void *data), void *data);
 int ckpt_run_deferred(struct ckpt_ctx *ctx);
 void ckpt_drop_deferred(struct ckpt_ctx *ctx);
 
@@ -346,6 +349,11 @@ extern const struct ckpt_file_ops ckpt_regular_ops;
 extern const struct ckpt_file_ops ckpt_pipe_ops;
 extern const struct ckpt_file_ops ckpt_eventfd_ops;
 extern const struct ckpt_file_ops ckpt_epoll_ops;
+extern const struct ckpt_file_ops ckpt_timerfd_ops;
+extern const struct ckpt_file_ops ckpt_signalfd_ops;
+
+/* file_signalfd.c: @file's readiness is the polling task's (a signalfd) */
+bool ckpt_ready_per_task(struct file *file);
 
 /* files.c: the fd table and the order of the image */
 int ckpt_checkpoint_files(struct ckpt_ctx *ctx);

@@ -26,6 +26,7 @@ struct ckpt_ctx *ckpt_ctx_alloc(enum ckpt_mode mode, unsigned long flags,
 	ctx->mode = mode;
 	ctx->flags = flags;
 	INIT_LIST_HEAD(&ctx->deferred);
+	INIT_LIST_HEAD(&ctx->deferred_last);
 
 	err = ckpt_objs_init(ctx);
 	if (err)

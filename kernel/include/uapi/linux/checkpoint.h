@@ -31,14 +31,17 @@
  * Concurrency (CHECKPOINT_SUBTREE): an image is the checkpointed state at
  * one instant of the call.  Every set's items and ready list (membership
  * and order, edge-triggered and one-shot state), every eventfd's counter,
- * every pipe's bytes and capacity and every file position are recorded
- * as they all were at that instant, nested sets included (an inner set's
- * readiness as its outer sets saw it).  Every concurrent operation of a
- * task outside the image (epoll_ctl(), epoll_wait() on a shared set,
- * read(), write() or drain of a shared target, close() of a pipe end)
- * falls wholly before or wholly after that instant.  Restart restores
- * exactly that ready list: it neither drops readiness the instant had
- * nor adds any it lacked, so a consumed edge does not fire again.
+ * every timerfd's timer and ticks, every pipe's bytes and capacity and
+ * every file position are recorded as they all were at that instant,
+ * nested sets included (an inner set's readiness as its outer sets saw
+ * it).  Every concurrent operation of a task outside the image
+ * (epoll_ctl(), epoll_wait() on a shared set, read(), write() or drain of
+ * a shared target, close() of a pipe end, a timer's expiry) falls wholly
+ * before or wholly after that instant.  Restart restores exactly that
+ * ready list: it neither drops readiness the instant had nor adds any it
+ * lacked, so a consumed edge does not fire again.  The one exception is
+ * a signalfd's items, whose readiness is the restoring task's (see
+ * &struct ckpt_file_signalfd).
  *
  * The system call numbers come from the architecture's <asm/unistd.h>
  * (__NR_checkpoint, __NR_restart).  Documentation/userspace-api/checkpoint.rst
@@ -134,12 +137,16 @@ struct ckpt_rec_header {
  * @CKPT_FILE_PIPE: one end of a pipe object; &struct ckpt_file_pipe follows
  * @CKPT_FILE_EVENTFD: an eventfd; &struct ckpt_file_eventfd follows
  * @CKPT_FILE_EPOLL: an epoll set; &struct ckpt_file_epoll follows
+ * @CKPT_FILE_TIMERFD: a timerfd; &struct ckpt_file_timerfd follows
+ * @CKPT_FILE_SIGNALFD: a signalfd; &struct ckpt_file_signalfd follows
  */
 enum ckpt_file_type {
 	CKPT_FILE_REGULAR	= 1,
 	CKPT_FILE_PIPE		= 2,
 	CKPT_FILE_EVENTFD	= 3,
 	CKPT_FILE_EPOLL		= 4,
+	CKPT_FILE_TIMERFD	= 5,
+	CKPT_FILE_SIGNALFD	= 6,
 };
 
 /**
@@ -197,6 +204,55 @@ struct ckpt_file_eventfd {
 	__u64 count;
 	__u32 efd_flags;
 	__u32 __pad;
+};
+
+/**
+ * struct ckpt_file_timerfd - type-specific part of a %CKPT_FILE_TIMERFD file
+ * @clockid: the clock timerfd_create() was given
+ * @settime_flags: %TFD_TIMER_ABSTIME and %TFD_TIMER_CANCEL_ON_SET as the
+ *	last timerfd_settime() gave them
+ * @value_ns: %CKPT_TIMERFD_ARMED only, else zero: with %TFD_TIMER_ABSTIME
+ *	the deadline on @clockid (as the initial time namespace counts it),
+ *	else the time left, negative for a timer already due
+ * @interval_ns: the period; 0 for a one-shot timer
+ * @ticks: expirations not yet read
+ * @state: %CKPT_TIMERFD_* bits
+ * @__pad: zero
+ *
+ * Recorded at the checkpoint's instant.  Restart arms the timer only once
+ * every epoll set is whole: a relative timer then runs for the time it had
+ * left, an absolute one keeps its deadline (and expires at once if that
+ * passed meanwhile).
+ */
+struct ckpt_file_timerfd {
+	__s32 clockid;
+	__u32 settime_flags;
+	__s64 value_ns;
+	__s64 interval_ns;
+	__u64 ticks;
+	__u32 state;
+	__u32 __pad;
+};
+
+/* The timer will expire (again): @value_ns says when. */
+#define CKPT_TIMERFD_ARMED	0x1
+/* A periodic timer expired; the next read() re-arms it, counting periods. */
+#define CKPT_TIMERFD_EXPIRED	0x2
+/* %TFD_TIMER_CANCEL_ON_SET and the clock was set: read() gives ECANCELED. */
+#define CKPT_TIMERFD_CANCELED	0x4
+
+/**
+ * struct ckpt_file_signalfd - type-specific part of a %CKPT_FILE_SIGNALFD file
+ * @sigmask: the signals it accepts, bit (signo - 1), as signalfd() was
+ *	given them; never SIGKILL or SIGSTOP
+ *
+ * Pending signals belong to the task, not the file: restart restores
+ * none, and an epoll item watching the signalfd is ready after restart if
+ * the image had it ready or the restoring task has a signal it accepts
+ * pending.
+ */
+struct ckpt_file_signalfd {
+	__u64 sigmask;
 };
 
 /**

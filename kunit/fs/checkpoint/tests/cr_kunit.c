@@ -14,6 +14,7 @@
 #include <linux/poll.h>
 #include <linux/sched/user.h>
 #include <linux/shmem_fs.h>
+#include <linux/signalfd.h>
 #include <linux/slab.h>
 
 #include "cr_kunit.h"
@@ -100,6 +101,44 @@ void cr_install(struct kunit *test, struct file *file, int fd)
 void cr_efd(struct kunit *test, int fd, u64 count, unsigned int flags)
 {
 	cr_install(test, eventfd_cr_create(count, flags), fd);
+}
+
+void cr_timerfd(struct kunit *test, int fd, const struct timerfd_cr_state *st,
+		int flags)
+{
+	struct file *file = timerfd_cr_create(st, flags);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	timerfd_cr_arm(file, st);
+	cr_install(test, file, fd);
+}
+
+/* What the freeze holds over the timer locks, as lockdep's nest lock. */
+static DEFINE_MUTEX(cr_timerfd_nest);
+
+void cr_timerfd_state(struct kunit *test, int fd, struct timerfd_cr_state *st)
+{
+	struct file *file = cr_file(fd);
+
+	KUNIT_ASSERT_NOT_NULL(test, file);
+	KUNIT_ASSERT_TRUE(test, timerfd_cr_is_timerfd(file));
+	mutex_lock(&cr_timerfd_nest);
+	preempt_disable();
+	local_irq_disable();
+	timerfd_cr_lock(file, &cr_timerfd_nest);
+	timerfd_cr_get_locked(file, st);
+	timerfd_cr_unlock(file);
+	local_irq_enable();
+	preempt_enable();
+	mutex_unlock(&cr_timerfd_nest);
+}
+
+void cr_signalfd(struct kunit *test, int fd, u64 mask, int flags)
+{
+	sigset_t set;
+
+	siginitset(&set, mask);
+	cr_install(test, signalfd_cr_create(&set, flags), fd);
 }
 
 void cr_pipe(struct kunit *test, int rfd, int wfd)

@@ -13,6 +13,7 @@
 #include <kunit/test.h>
 #include <linux/eventpoll.h>
 #include <linux/prandom.h>
+#include <linux/timerfd.h>
 
 #include "../internal.h"
 
@@ -49,6 +50,13 @@ void cr_install(struct kunit *test, struct file *file, int fd);
 void cr_efd(struct kunit *test, int fd, u64 count, unsigned int flags);
 void cr_pipe(struct kunit *test, int rfd, int wfd);
 void cr_epoll(struct kunit *test, int fd);
+/* A timerfd made from @st and armed, at @fd; @flags TFD_NONBLOCK/CLOEXEC. */
+void cr_timerfd(struct kunit *test, int fd, const struct timerfd_cr_state *st,
+		int flags);
+/* The state of the timerfd at @fd, read as the freeze reads it. */
+void cr_timerfd_state(struct kunit *test, int fd, struct timerfd_cr_state *st);
+/* A signalfd accepting the signals of @mask (bit signo - 1), at @fd. */
+void cr_signalfd(struct kunit *test, int fd, u64 mask, int flags);
 /* epoll_ctl(2) on fds of the current table. */
 int cr_ctl(int epfd, int op, int fd, u32 events, u64 data);
 /* The file at @fd without a reference; NULL if none. */

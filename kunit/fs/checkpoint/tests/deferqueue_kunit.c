@@ -32,6 +32,7 @@ static struct defer_log *defer_log_alloc(struct kunit *test)
 	log->ctx = kunit_kzalloc(test, sizeof(*log->ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, log->ctx);
 	INIT_LIST_HEAD(&log->ctx->deferred);
+	INIT_LIST_HEAD(&log->ctx->deferred_last);
 	return log;
 }
 
@@ -45,7 +46,7 @@ static void defer_item_free(const void *data)
 
 static int defer_record(struct ckpt_ctx *ctx, void *data);
 
-static int defer_queue(struct defer_log *log, int id)
+static int defer_queue_on(struct defer_log *log, int id, bool last)
 {
 	struct defer_item *item = kmalloc(sizeof(*item), GFP_KERNEL);
 	int err;
@@ -54,10 +55,16 @@ static int defer_queue(struct defer_log *log, int id)
 		return -ENOMEM;
 	item->log = log;
 	item->id = id;
-	err = ckpt_defer(log->ctx, defer_record, defer_item_free, item);
+	err = (last ? ckpt_defer_last : ckpt_defer)(log->ctx, defer_record,
+						     defer_item_free, item);
 	if (err)
 		kfree(item);
 	return err;
+}
+
+static int defer_queue(struct defer_log *log, int id)
+{
+	return defer_queue_on(log, id, false);
 }
 
 /* Records its id; id 1 queues id 9 behind everything already queued. */
@@ -100,6 +107,38 @@ static void deferqueue_work_queued_by_work_runs_last(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, log->ran[0], 1);
 	KUNIT_EXPECT_EQ(test, log->ran[1], 2);
 	KUNIT_EXPECT_EQ(test, log->ran[2], 9);
+}
+
+/* Work queued last runs after all other work, even work queued by work. */
+static void deferqueue_last_runs_after_everything(struct kunit *test)
+{
+	struct defer_log *log = defer_log_alloc(test);
+
+	KUNIT_ASSERT_EQ(test, defer_queue_on(log, 5, true), 0);
+	KUNIT_ASSERT_EQ(test, defer_queue(log, 1), 0);
+	KUNIT_ASSERT_EQ(test, defer_queue_on(log, 6, true), 0);
+	KUNIT_ASSERT_EQ(test, defer_queue(log, 2), 0);
+	KUNIT_ASSERT_EQ(test, ckpt_run_deferred(log->ctx), 0);
+	KUNIT_ASSERT_EQ(test, log->nran, 5);
+	KUNIT_EXPECT_EQ(test, log->ran[0], 1);
+	KUNIT_EXPECT_EQ(test, log->ran[1], 2);
+	KUNIT_EXPECT_EQ(test, log->ran[2], 9);
+	KUNIT_EXPECT_EQ(test, log->ran[3], 5);
+	KUNIT_EXPECT_EQ(test, log->ran[4], 6);
+	KUNIT_EXPECT_EQ(test, log->freed, 5);
+}
+
+/* Dropping the queue frees work queued last too, running none. */
+static void deferqueue_drop_frees_last_work(struct kunit *test)
+{
+	struct defer_log *log = defer_log_alloc(test);
+
+	KUNIT_ASSERT_EQ(test, defer_queue(log, 2), 0);
+	KUNIT_ASSERT_EQ(test, defer_queue_on(log, 5, true), 0);
+	ckpt_drop_deferred(log->ctx);
+	KUNIT_EXPECT_EQ(test, log->nran, 0);
+	KUNIT_EXPECT_EQ(test, log->freed, 2);
+	KUNIT_EXPECT_TRUE(test, list_empty(&log->ctx->deferred_last));
 }
 
 static void deferqueue_error_stops_the_queue(struct kunit *test)
@@ -148,6 +187,8 @@ static void deferqueue_failed_add_leaves_data_to_caller(struct kunit *test)
 static struct kunit_case deferqueue_test_cases[] = {
 	KUNIT_CASE(deferqueue_runs_in_queue_order),
 	KUNIT_CASE(deferqueue_work_queued_by_work_runs_last),
+	KUNIT_CASE(deferqueue_last_runs_after_everything),
+	KUNIT_CASE(deferqueue_drop_frees_last_work),
 	KUNIT_CASE(deferqueue_error_stops_the_queue),
 	KUNIT_CASE(deferqueue_drop_frees_without_running),
 	KUNIT_CASE(deferqueue_failed_add_leaves_data_to_caller),
