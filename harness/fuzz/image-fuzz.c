@@ -6,7 +6,8 @@
  *   harness/launch/uml-run [--seed S] build/harness/image-fuzz [N] [--one I]
  *
  * Images of a few seed states (pipes with data, eventfds, epoll sets with
- * items, one nested, and a regular file) are mutated by the engine the
+ * items, one nested, a regular file, timerfds and a signalfd) are mutated
+ * by the engine the
  * KUnit suite checkpoint_fuzz shares (kunit/fs/checkpoint/tests/
  * image_mutate.c, built here against image-mutate-compat.h): mutation I
  * of seed S is one of its kinds, bit flips to stacked mutations, and a
@@ -35,9 +36,12 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <poll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -113,6 +117,48 @@ static int build_epoll(void *arg)
 	return dup2(10, 17) == 17 ? 0 : 1;
 }
 
+static bool timer_at(int fd, int clockid, int flags, long long value_ns,
+		     long long interval_ns)
+{
+	struct itimerspec its = {
+		.it_value = { value_ns / 1000000000, value_ns % 1000000000 },
+		.it_interval = { interval_ns / 1000000000, interval_ns % 1000000000 },
+	};
+
+	return place_fd(timerfd_create(clockid, 0), fd) &&
+	       expect(timerfd_settime(fd, flags, &its, NULL) == 0,
+		      "timerfd_settime %d: %s", fd, strerror(errno));
+}
+
+/*
+ * Timers whose image bytes do not depend on when it is taken: absolute
+ * deadlines (monotonic, periodic; realtime, cancel-on-set) far ahead, and
+ * a one-shot that has expired once; signalfd 13; epoll 14 over them all.
+ */
+static int build_timers(void *arg)
+{
+	struct pollfd expired = { .fd = 12, .events = POLLIN };
+	sigset_t mask;
+
+	(void)arg;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
+	if (!timer_at(10, CLOCK_MONOTONIC, TFD_TIMER_ABSTIME,
+		      1000000000000000LL, 1000000000LL) ||
+	    !timer_at(11, CLOCK_REALTIME,
+		      TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET,
+		      4000000000000000000LL, 0) ||
+	    !timer_at(12, CLOCK_MONOTONIC, 0, 1, 0) ||
+	    !expect(poll(&expired, 1, 5000) == 1, "timerfd 12 did not expire") ||
+	    !place_fd(signalfd(-1, &mask, SFD_NONBLOCK), 13) ||
+	    !place_fd(epoll_create1(0), 14))
+		return 1;
+	return add_item(14, 10, EPOLLIN, 0x1010) &&
+	       add_item(14, 12, EPOLLIN | EPOLLET, 0x1212) &&
+	       add_item(14, 13, EPOLLIN, 0x1313) ? 0 : 1;
+}
+
 static struct seed_state {
 	const char *name;
 	cr_build_fn build;
@@ -122,6 +168,7 @@ static struct seed_state {
 	{ "pipes", build_pipes, NULL, 0 },
 	{ "eventfds", build_eventfds, NULL, 0 },
 	{ "epoll", build_epoll, NULL, 0 },
+	{ "timers", build_timers, NULL, 0 },
 };
 
 #define NSEEDS ((long)(sizeof(seeds) / sizeof(seeds[0])))

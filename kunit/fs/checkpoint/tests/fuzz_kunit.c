@@ -246,6 +246,31 @@ static unsigned long seed_mixed(struct kunit *test)
 	return CHECKPOINT_SKIP_UNSUPPORTED;
 }
 
+/* Timers in every state, a signalfd, and a set over them. */
+static unsigned long seed_timers(struct kunit *test)
+{
+	struct timerfd_cr_state periodic = {
+		.clockid = CLOCK_MONOTONIC, .armed = true,
+		.settime_flags = TFD_TIMER_ABSTIME, .value = 1000000 * NSEC_PER_SEC,
+		.interval = NSEC_PER_SEC,
+	}, disarmed = {
+		.clockid = CLOCK_BOOTTIME, .ticks = 2,
+	}, expired = {
+		.clockid = CLOCK_MONOTONIC, .armed = true, .expired = true,
+		.value = -NSEC_PER_MSEC, .interval = NSEC_PER_SEC, .ticks = 1,
+	};
+
+	cr_timerfd(test, 3, &periodic, 0);
+	cr_timerfd(test, 4, &disarmed, TFD_NONBLOCK);
+	cr_timerfd(test, 5, &expired, 0);
+	cr_signalfd(test, 6, 1ULL << (SIGUSR1 - 1), 0);
+	cr_epoll(test, 7);
+	KUNIT_ASSERT_EQ(test, cr_ctl(7, EPOLL_CTL_ADD, 3, EPOLLIN, 1), 0);
+	KUNIT_ASSERT_EQ(test, cr_ctl(7, EPOLL_CTL_ADD, 4, EPOLLIN | EPOLLET, 2), 0);
+	KUNIT_ASSERT_EQ(test, cr_ctl(7, EPOLL_CTL_ADD, 6, EPOLLIN, 3), 0);
+	return 0;
+}
+
 struct fuzz_image {
 	const char *name;
 	/* builds the state in the case's fd table; returns checkpoint flags */
@@ -259,6 +284,7 @@ static const struct fuzz_image fuzz_images[] = {
 	{ "regular", seed_regular },
 	{ "chunks", seed_chunks },
 	{ "mixed", seed_mixed },
+	{ "timers", seed_timers },
 };
 
 static void fuzz_image_desc(const struct fuzz_image *image, char *desc)
@@ -377,6 +403,10 @@ static bool fuzz_type_ok(struct file *file, u32 type)
 		return !eventfd_cr_get(file, &count, &flags);
 	case CKPT_FILE_EPOLL:
 		return eventpoll_cr_is_epoll(file);
+	case CKPT_FILE_TIMERFD:
+		return timerfd_cr_is_timerfd(file);
+	case CKPT_FILE_SIGNALFD:
+		return ckpt_ready_per_task(file);
 	}
 	return false;
 }

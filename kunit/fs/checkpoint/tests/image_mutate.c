@@ -316,6 +316,22 @@ static const struct imut_layout imut_epoll_fields[] = {
 	{}
 };
 
+static const struct imut_layout imut_timerfd_fields[] = {
+	IMUT_L(struct ckpt_file_timerfd, clockid, IMUT_TYPE),
+	IMUT_L(struct ckpt_file_timerfd, settime_flags, IMUT_TYPE),
+	IMUT_L(struct ckpt_file_timerfd, value_ns, IMUT_ANY),
+	IMUT_L(struct ckpt_file_timerfd, interval_ns, IMUT_ANY),
+	IMUT_L(struct ckpt_file_timerfd, ticks, IMUT_COUNT),
+	IMUT_L(struct ckpt_file_timerfd, state, IMUT_TYPE),
+	IMUT_L(struct ckpt_file_timerfd, __pad, IMUT_ANY),
+	{}
+};
+
+static const struct imut_layout imut_signalfd_fields[] = {
+	IMUT_L(struct ckpt_file_signalfd, sigmask, IMUT_ANY),
+	{}
+};
+
 /* The fields, then the first byte of the pipe's data. */
 static const struct imut_layout imut_pipe_fields[] = {
 	IMUT_L(struct ckpt_rec_pipe, objref, IMUT_OBJREF),
@@ -391,6 +407,10 @@ static void imut_add_file(struct imut *im, int r)
 		imut_add_layout(im, r, IMUT_FILE_SPEC, imut_eventfd_fields);
 	else if (type == CKPT_FILE_EPOLL)
 		imut_add_layout(im, r, IMUT_FILE_SPEC, imut_epoll_fields);
+	else if (type == CKPT_FILE_TIMERFD)
+		imut_add_layout(im, r, IMUT_FILE_SPEC, imut_timerfd_fields);
+	else if (type == CKPT_FILE_SIGNALFD)
+		imut_add_layout(im, r, IMUT_FILE_SPEC, imut_signalfd_fields);
 }
 
 static void imut_collect(struct imut *im)

@@ -22,12 +22,16 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../kselftest_harness.h"
@@ -980,6 +984,185 @@ TEST_F(eventfd, roundtrip)
 	struct efd_spec spec = variant->spec;
 
 	ASSERT_TRUE(roundtrip(build_eventfd, &spec, variant->check, NULL));
+}
+
+/* Timers at 10-12, nonblocking; see build_timers(). */
+
+#define NS_PER_S 1000000000LL
+
+static struct timespec ns_to_ts(long long ns)
+{
+	return (struct timespec){ .tv_sec = ns / NS_PER_S,
+				  .tv_nsec = ns % NS_PER_S };
+}
+
+static long long ts_to_ns(struct timespec ts)
+{
+	return ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+static bool timer_at(int fd, int clockid, int flags, long long value_ns,
+		     long long interval_ns)
+{
+	struct itimerspec its = { .it_value = ns_to_ts(value_ns),
+				  .it_interval = ns_to_ts(interval_ns) };
+
+	return place_fd(timerfd_create(clockid, TFD_NONBLOCK), fd) &&
+	       expect_ret("timerfd_settime",
+			  sysret(timerfd_settime(fd, flags, &its, NULL)), 0);
+}
+
+static long long clock_ns(int clockid)
+{
+	struct timespec ts;
+
+	clock_gettime(clockid, &ts);
+	return ts_to_ns(ts);
+}
+
+/*
+ * 10: monotonic, 1000 s left, period 2 s; 11: a one-shot that expired
+ * once; 12: realtime, absolute deadline 1000 s ahead, cancel on set.
+ */
+static int build_timers(void *arg)
+{
+	struct pollfd expired = { .fd = 11, .events = POLLIN };
+
+	(void)arg;
+	return timer_at(10, CLOCK_MONOTONIC, 0, 1000 * NS_PER_S, 2 * NS_PER_S) &&
+	       timer_at(11, CLOCK_MONOTONIC, 0, 1000, 0) &&
+	       expect(poll(&expired, 1, 5000) == 1, "timerfd 11 did not expire") &&
+	       timer_at(12, CLOCK_REALTIME,
+			TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET,
+			clock_ns(CLOCK_REALTIME) + 1000 * NS_PER_S, 0) ? 0 : 1;
+}
+
+/* timerfd_gettime(fd): time left within (lo, hi] s, period as given. */
+static bool expect_timer(int fd, long long lo_s, long long hi_s,
+			 long long interval_ns)
+{
+	struct itimerspec its;
+	long long left;
+
+	if (!expect_ret("timerfd_gettime", sysret(timerfd_gettime(fd, &its)), 0))
+		return false;
+	left = ts_to_ns(its.it_value);
+	return expect(left > lo_s * NS_PER_S && left <= hi_s * NS_PER_S &&
+		      ts_to_ns(its.it_interval) == interval_ns,
+		      "timerfd %d: expected %lld..%lld s left, period %lld ns; got %lld ns, %lld ns",
+		      fd, lo_s, hi_s, interval_ns, left,
+		      ts_to_ns(its.it_interval));
+}
+
+static bool check_timers(void *arg)
+{
+	uint64_t ticks;
+	bool ok;
+
+	(void)arg;
+	if (!restart_ok())
+		return false;
+	ok = expect_timer(10, 990, 1000, 2 * NS_PER_S);
+	ok &= expect_ret("read of the unexpired timerfd 10",
+			 sysret(read(10, &ticks, sizeof(ticks))), -EAGAIN);
+	ok &= expect_read_u64(11, 1, "ticks of the expired timerfd 11");
+	ok &= expect_timer(11, -1, 0, 0);
+	ok &= expect_timer(12, 990, 1000, 0);
+	ok &= expect(fcntl(10, F_GETFL) & O_NONBLOCK, "fd 10 lost O_NONBLOCK");
+	return ok;
+}
+
+/* An absolute deadline 50 ms ahead, on timerfd 10 watched by epoll 11. */
+static int build_deadline(void *arg)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u64 = 0x10 };
+
+	(void)arg;
+	return timer_at(10, CLOCK_MONOTONIC, TFD_TIMER_ABSTIME,
+			clock_ns(CLOCK_MONOTONIC) + NS_PER_S / 20, 0) &&
+	       place_fd(epoll_create1(0), 11) &&
+	       expect_ret("epoll_ctl ADD", sysret(epoll_ctl(11, EPOLL_CTL_ADD,
+							     10, &ev)), 0) ? 0 : 1;
+}
+
+/* Restarted once the deadline has passed: it expires at once, once. */
+static bool check_deadline(void *arg)
+{
+	struct timespec later = ns_to_ts(NS_PER_S / 5);
+	struct epoll_event out[2];
+
+	(void)arg;
+	nanosleep(&later, NULL);
+	if (!restart_ok())
+		return false;
+	return expect_ret("epoll_wait for the timer (1 s)",
+			  sysret(epoll_wait(11, out, 2, 1000)), 1) &&
+	       expect(out[0].data.u64 == 0x10, "epoll_wait: data %#llx",
+		      (unsigned long long)out[0].data.u64) &&
+	       expect_read_u64(10, 1, "ticks of the timer that expired at restart");
+}
+
+/* signalfd 10 for SIGUSR1 and SIGUSR2, watched by epoll 11. */
+static int build_signalfd(void *arg)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0x5f };
+	sigset_t mask;
+
+	(void)arg;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
+	/* Pending in this task only: restart must not bring it back. */
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) || raise(SIGUSR2))
+		return 1;
+	return place_fd(signalfd(-1, &mask, SFD_NONBLOCK), 10) &&
+	       place_fd(epoll_create1(0), 11) &&
+	       expect_ret("epoll_ctl ADD", sysret(epoll_ctl(11, EPOLL_CTL_ADD,
+							     10, &ev)), 0) ? 0 : 1;
+}
+
+static bool check_signalfd(void *arg)
+{
+	struct signalfd_siginfo si;
+	struct epoll_event out[2];
+	sigset_t mask;
+	bool ok;
+
+	(void)arg;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) || !restart_ok())
+		return false;
+	ok = expect_ret("epoll_wait with no signal of ours pending",
+			sysret(epoll_wait(11, out, 2, 0)), 0);
+	ok &= expect_ret("read with no signal of ours pending",
+			 sysret(read(10, &si, sizeof(si))), -EAGAIN);
+	if (raise(SIGUSR1))
+		return false;
+	ok &= expect_ret("epoll_wait after raise(SIGUSR1)",
+			 sysret(epoll_wait(11, out, 2, 0)), 1) &&
+	      expect(out[0].data.u64 == 0x5f, "epoll_wait: data %#llx",
+		     (unsigned long long)out[0].data.u64);
+	ok &= expect_ret("read of the signalfd",
+			 sysret(read(10, &si, sizeof(si))), sizeof(si)) &&
+	      expect(si.ssi_signo == SIGUSR1, "signalfd gave signal %u",
+		     si.ssi_signo);
+	return ok;
+}
+
+TEST_F(cr, timerfd_time_left_ticks_and_flags)
+{
+	ASSERT_TRUE(roundtrip(build_timers, NULL, check_timers, NULL));
+}
+
+TEST_F(cr, timerfd_deadline_passed_while_checkpointed)
+{
+	ASSERT_TRUE(roundtrip(build_deadline, NULL, check_deadline, NULL));
+}
+
+TEST_F(cr, signalfd_mask_kept_signals_not)
+{
+	ASSERT_TRUE(roundtrip(build_signalfd, NULL, check_signalfd, NULL));
 }
 
 /* Regular files at 10-13, each its own flags and offset (reg_specs). */
