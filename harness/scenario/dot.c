@@ -20,6 +20,8 @@ static const char *type_name(uint32_t t)
 	case CKPT_FILE_PIPE: return "pipe";
 	case CKPT_FILE_EVENTFD: return "eventfd";
 	case CKPT_FILE_EPOLL: return "epoll";
+	case CKPT_FILE_TIMERFD: return "timerfd";
+	case CKPT_FILE_SIGNALFD: return "signalfd";
 	}
 	return "?";
 }

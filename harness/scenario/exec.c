@@ -18,8 +18,10 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +53,44 @@ void scn_child_setup(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	close_range(SCN_FD_MIN, ~0U, 0);
+}
+
+static void sigset_of(uint64_t sigs, sigset_t *set)
+{
+	sigemptyset(set);
+	for (int sig = 1; sig <= 64; sig++)
+		if (sigs & (1ULL << (sig - 1)))
+			sigaddset(set, sig);
+}
+
+void scn_block_signals(const struct scn *s)
+{
+	sigset_t set;
+
+	sigset_of(s->sigs, &set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+void scn_carry_signals(const struct scn *s, uint64_t sigs)
+{
+	scn_block_signals(s);
+	for (int sig = 1; sig <= 64; sig++)
+		if (sigs & s->sigs & (1ULL << (sig - 1)))
+			kill(getpid(), sig);
+}
+
+/* The signals of s->sigs pending in the calling process. */
+static uint64_t pending_signals(const struct scn *s)
+{
+	uint64_t sigs = 0;
+	sigset_t set;
+
+	if (sigpending(&set))
+		return 0;
+	for (int sig = 1; sig <= 64; sig++)
+		if (sigismember(&set, sig) == 1)
+			sigs |= 1ULL << (sig - 1);
+	return sigs & s->sigs;
 }
 
 struct tracer {
@@ -144,11 +184,18 @@ static void do_read(struct tracer *t, const struct scn_op *op)
 		res_add(t, "would-block");
 		return;
 	}
-	if (op->obj == OBJ_EVENTFD) {
+	if (op->obj == OBJ_EVENTFD || op->obj == OBJ_TIMERFD) {
 		r = read(op->fd, &v, sizeof(v));
 		res_ret(t, r);
 		if (r == sizeof(v))
 			res_add(t, " v=%llu", (unsigned long long)v);
+	} else if (op->obj == OBJ_SIGNALFD) {
+		struct signalfd_siginfo si;
+
+		r = read(op->fd, &si, sizeof(si));
+		res_ret(t, r);
+		if (r == sizeof(si))
+			res_add(t, " signo=%u", si.ssi_signo);
 	} else {
 		res_ret(t, read(op->fd, buf, op->n));
 	}
@@ -186,6 +233,53 @@ static void do_fill(struct tracer *t, const struct scn_op *op)
 		}
 	}
 	res_add(t, "%llu", (unsigned long long)op->n);
+}
+
+static struct timespec ts_of(uint64_t ns)
+{
+	return (struct timespec){ .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+}
+
+/* timerfd_settime; with abstime VALUE counts from the clock's now. */
+static long settime(const struct scn_op *op)
+{
+	struct itimerspec its = { .it_interval = ts_of(op->interval) };
+	uint64_t value = op->n;
+	struct timespec now;
+
+	if ((op->flags & SCN_ABSTIME) && value) {
+		if (clock_gettime(op->clock, &now))
+			return -1;
+		value += (uint64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	}
+	its.it_value = ts_of(value);
+	return timerfd_settime(op->fd, op->flags & SCN_ABSTIME ? TFD_TIMER_ABSTIME : 0,
+			       &its, NULL);
+}
+
+static long do_signalfd(const struct scn_op *op)
+{
+	sigset_t set;
+
+	sigset_of(op->sigs, &set);
+	return signalfd(-1, &set, op->flags & SCN_NONBLOCK ? SFD_NONBLOCK : 0);
+}
+
+/* kill() each signal of op, ascending; the first error ends it. */
+static long do_raise(const struct scn_op *op)
+{
+	for (int sig = 1; sig <= 64; sig++)
+		if ((op->sigs & (1ULL << (sig - 1))) && kill(getpid(), sig))
+			return -1;
+	return 0;
+}
+
+static void do_sleep(const struct scn_op *op)
+{
+	struct timespec ts = ts_of(op->n);
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
+		;
 }
 
 /* Performs op, its result in t->res; false if it has none. */
@@ -245,6 +339,22 @@ static bool run_op(struct tracer *t, const struct scn_op *op)
 	case OP_WAIT:
 		do_wait(t, op);
 		break;
+	case OP_TIMERFD:
+		created(t, timerfd_create(op->clock, op->flags & SCN_NONBLOCK ? TFD_NONBLOCK : 0),
+			op->fd);
+		break;
+	case OP_SETTIME:
+		res_ret(t, settime(op));
+		break;
+	case OP_SIGNALFD:
+		created(t, do_signalfd(op), op->fd);
+		break;
+	case OP_RAISE:
+		res_ret(t, do_raise(op));
+		break;
+	case OP_SLEEP:
+		do_sleep(op);
+		return false;
 	case OP_PARAMS:
 		memset(&params, 0, sizeof(params));
 		params.busy_poll_usecs = op->n;
@@ -315,6 +425,7 @@ void scn_exec(const struct scn *s, int from, const bool *stop, struct scn_shared
 	pid_t h;
 
 	t->sh = sh;
+	scn_block_signals(s);
 	for (int i = from; i <= s->nops; i++) {
 		if (stop[i] && i != from) {
 			h = -1;
@@ -324,6 +435,7 @@ void scn_exec(const struct scn *s, int from, const bool *stop, struct scn_shared
 					helper(s, &s->ops[i], sh);
 			}
 			sh->stop_at = i;
+			sh->pending = pending_signals(s);
 			raise(SIGSTOP);
 			if (h > 0)
 				waitpid(h, NULL, 0);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 
 #define SCN_OPS_TABLE
 #include "scn.h"
@@ -40,6 +41,7 @@ struct pstate {
 	struct name *names;
 	int nnames, cap;
 	unsigned char *obj;	/* enum scn_obj per fd, OBJ_NONE if closed */
+	unsigned char *clk;	/* a timerfd's clock per fd */
 	int hint;		/* no free fd below it */
 	int *pending;		/* outside-task op indices awaiting their checkpoint */
 	int npending;
@@ -103,6 +105,58 @@ static int events(struct pstate *p, const char *t, const char *what, uint64_t *o
 		if (i == sizeof(event_names) / sizeof(event_names[0]))
 			return fail(p, "unknown event '%.*s'", (int)len, part);
 		*out |= event_names[i].bit;
+		part += len;
+		if (!*part)
+			return 0;
+	}
+}
+
+/*
+ * The signals a scenario may name: not KILL, STOP or CONT (the runner's),
+ * nor PIPE and CHLD (the runner's own ops raise them).  As scenario.py's
+ * SIGNALS.
+ */
+static const struct {
+	const char *name;
+	int signo;
+} signal_names[] = {
+	{ "hup", 1 }, { "int", 2 }, { "quit", 3 }, { "ill", 4 }, { "trap", 5 },
+	{ "abrt", 6 }, { "bus", 7 }, { "fpe", 8 }, { "usr1", 10 }, { "segv", 11 },
+	{ "usr2", 12 }, { "alrm", 14 }, { "term", 15 }, { "stkflt", 16 },
+	{ "tstp", 20 }, { "ttin", 21 }, { "ttou", 22 }, { "urg", 23 },
+	{ "xcpu", 24 }, { "xfsz", 25 }, { "vtalrm", 26 }, { "prof", 27 },
+	{ "winch", 28 }, { "io", 29 }, { "pwr", 30 }, { "sys", 31 },
+};
+#define NSIGNAMES (sizeof(signal_names) / sizeof(signal_names[0]))
+
+static int signo_of(const char *t, size_t len)
+{
+	char digits[8];
+	int n = -1;
+
+	if (len && len < sizeof(digits) && strspn(t, "0123456789") >= len) {
+		memcpy(digits, t, len);
+		digits[len] = 0;
+		n = atoi(digits);
+	}
+	for (size_t i = 0; i < NSIGNAMES; i++)
+		if (signal_names[i].signo == n ||
+		    (strlen(signal_names[i].name) == len && !strncasecmp(t, signal_names[i].name, len)))
+			return signal_names[i].signo;
+	return -1;
+}
+
+/* SIGS: names or numbers joined with '|', as a mask of bit (signo - 1). */
+static int signals(struct pstate *p, const char *t, uint64_t *out)
+{
+	*out = 0;
+	for (const char *part = t;; part++) {
+		size_t len = strcspn(part, "|");
+		int sig = signo_of(part, len);
+
+		if (sig < 0)
+			return fail(p, "unknown or reserved signal '%.*s'", (int)len, part);
+		*out |= 1ULL << (sig - 1);
 		part += len;
 		if (!*part)
 			return 0;
@@ -272,6 +326,10 @@ static int check_args(struct pstate *p, const struct scn_form *f, char **a, int 
 			if (events(p, t, what, &v->val[j]))
 				return -1;
 			break;
+		case SCN_ARG_SIGNALS:
+			if (signals(p, t, &v->val[j]))
+				return -1;
+			break;
 		case SCN_ARG_DATA:
 			if (num(p, t, what, 0, UINT64_MAX, &v->val[j]))
 				return -1;
@@ -344,6 +402,25 @@ static int queue_outside(struct pstate *p, struct scn *s, struct scn_op *op,
 	return 0;
 }
 
+/* Reads of these move one fixed-size record: N is not a size. */
+static bool fixed_size(int obj)
+{
+	return obj == OBJ_EVENTFD || obj == OBJ_TIMERFD || obj == OBJ_SIGNALFD;
+}
+
+static int parse_timerfd(struct pstate *p, struct scn_op *op, const struct args *v)
+{
+	if ((op->flags & SCN_REALTIME) && (op->flags & SCN_BOOTTIME))
+		return fail(p, "timerfd: realtime and boottime are two clocks");
+	op->clock = op->flags & SCN_REALTIME ? CLOCK_REALTIME :
+		    op->flags & SCN_BOOTTIME ? CLOCK_BOOTTIME : CLOCK_MONOTONIC;
+	op->fd = bind(p, tok(v, "NAME"), OBJ_TIMERFD, -1);
+	if (op->fd < 0)
+		return -1;
+	p->clk[op->fd] = op->clock;
+	return 0;
+}
+
 /* Each op's semantics: names, fds, the fields exec.c runs it by. */
 static int parse_op(struct pstate *p, struct scn *s, struct scn_op *op, const struct args *v)
 {
@@ -381,7 +458,10 @@ static int parse_op(struct pstate *p, struct scn *s, struct scn_op *op, const st
 		if (fd_of(p, tok(v, "NAME"), &op->fd2))
 			return -1;
 		op->fd = bind(p, tok(v, "NEW"), p->obj[op->fd2], -1);
-		return op->fd < 0 ? -1 : 0;
+		if (op->fd < 0)
+			return -1;
+		p->clk[op->fd] = p->clk[op->fd2];
+		return 0;
 	case OP_DUP2:
 		if (fd_of(p, tok(v, "NAME"), &op->fd2))
 			return -1;
@@ -391,7 +471,10 @@ static int parse_op(struct pstate *p, struct scn *s, struct scn_op *op, const st
 		i = p->obj[op->fd2];
 		close_fd(p, fd);
 		op->fd = bind(p, tok(v, "NEW"), i, fd);
-		return op->fd < 0 ? -1 : 0;
+		if (op->fd < 0)
+			return -1;
+		p->clk[op->fd] = p->clk[op->fd2];
+		return 0;
 	case OP_CLOSE:
 		if (fd_of(p, tok(v, "NAME"), &op->fd))
 			return -1;
@@ -423,6 +506,7 @@ static int parse_op(struct pstate *p, struct scn *s, struct scn_op *op, const st
 			if (fd < 0)
 				return fail(p, "fd limit %d reached", SCN_FD_LIMIT);
 			p->obj[fd] = p->obj[op->fd2];
+			p->clk[fd] = p->clk[op->fd2];
 		}
 		return 0;
 	case OP_WRITE:
@@ -435,7 +519,7 @@ static int parse_op(struct pstate *p, struct scn *s, struct scn_op *op, const st
 		op->n = val(v, "N");
 		/* A pipe or file moves at most 64 KiB. */
 		snprintf(what, sizeof(what), "%s N", v->form->op);
-		if (op->obj != OBJ_EVENTFD && num(p, tok(v, "N"), what, 0, 65536, &op->n))
+		if (!fixed_size(op->obj) && num(p, tok(v, "N"), what, 0, 65536, &op->n))
 			return -1;
 		return op->outside ? queue_outside(p, s, op, tok(v, "NAME"), NULL) : 0;
 	}
@@ -444,6 +528,28 @@ static int parse_op(struct pstate *p, struct scn *s, struct scn_op *op, const st
 			return -1;
 		op->n = val(v, "MAXEVENTS");
 		return op->outside ? queue_outside(p, s, op, tok(v, "EP"), NULL) : 0;
+	case OP_TIMERFD:
+		return parse_timerfd(p, op, v);
+	case OP_SETTIME:
+		if (fd_of(p, tok(v, "NAME"), &op->fd))
+			return -1;
+		op->obj = p->obj[op->fd];
+		op->clock = p->clk[op->fd];
+		op->n = val(v, "VALUE");
+		op->interval = val(v, "INTERVAL");
+		return 0;
+	case OP_SIGNALFD:
+		op->sigs = val(v, "SIGS");
+		s->sigs |= op->sigs;
+		op->fd = bind(p, tok(v, "NAME"), OBJ_SIGNALFD, -1);
+		return op->fd < 0 ? -1 : 0;
+	case OP_RAISE:
+		op->sigs = val(v, "SIG");
+		s->sigs |= op->sigs;
+		return 0;
+	case OP_SLEEP:
+		op->n = val(v, "NS");
+		return 0;
 	case OP_PARAMS:
 		if (fd_of(p, tok(v, "EP"), &op->fd))
 			return -1;
@@ -562,7 +668,8 @@ int scn_parse(const char *path, struct scn *s, char *err, size_t errlen)
 		return -1;
 	}
 	p.obj = calloc(SCN_FD_LIMIT, 1);
-	if (!p.obj || !s->path) {
+	p.clk = calloc(SCN_FD_LIMIT, 1);
+	if (!p.obj || !p.clk || !s->path) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		rc = -1;
 	}
@@ -595,6 +702,7 @@ int scn_parse(const char *path, struct scn *s, char *err, size_t errlen)
 	fclose(f);
 	free(line);
 	free(p.obj);
+	free(p.clk);
 	free(p.pending);
 	free(p.pnames);
 	for (int i = 0; i < p.nnames; i++)

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -42,6 +43,7 @@
 
 #include "cr-util.h"
 #include "scn.h"
+#include <linux/checkpoint.h>
 
 #define HELPER_TIMEOUT_S 60
 
@@ -59,6 +61,7 @@ struct ctx {
 struct original {
 	int *images;		/* memfd per stop, -1 if none */
 	size_t *trace_len;	/* trace length at each stop */
+	uint64_t *pending;	/* pending signals (scn.sigs) at each stop */
 	int c0, c1;		/* outside-task progress before/after its checkpoint */
 	unsigned int points;	/* scheduling points its gated checkpoint reached */
 	char *trace;		/* a copy of its trace */
@@ -231,6 +234,7 @@ static bool run_original(struct ctx *c, int limit, enum helper_mode mode, int ga
 		if (!wait_stop(pid, c->sh, c->stops[k], "original"))
 			return false;
 		o->trace_len[k] = c->sh->len;
+		o->pending[k] = c->sh->pending;
 		o->images[k] = checkpoint_at(c, pid, k, o, gate_at, "original");
 		if (o->images[k] < 0) {
 			reap(pid);
@@ -241,7 +245,11 @@ static bool run_original(struct ctx *c, int limit, enum helper_mode mode, int ga
 	return wait_exit(pid, "original");
 }
 
-static pid_t start_restored(struct ctx *c, int image, int from)
+/*
+ * A restored copy: restarts image (taken before op from) in a fresh
+ * process that first has the pending signals the checkpointed one had.
+ */
+static pid_t start_restored(struct ctx *c, int image, int from, uint64_t pending)
 {
 	pid_t pid;
 
@@ -256,6 +264,7 @@ static pid_t start_restored(struct ctx *c, int image, int from)
 		close_range(SCN_FD_MIN, SCN_IMAGE_FD - 1, 0);
 		close_range(SCN_IMAGE_FD + 1, ~0U, 0);
 		lseek(SCN_IMAGE_FD, 0, SEEK_SET);
+		scn_carry_signals(c->s, pending);
 		r = sys_restart(SCN_IMAGE_FD, 0);
 		if (r < 0) {
 			cr_diag("restart of the image taken before op %d: %s", from,
@@ -271,10 +280,76 @@ static pid_t start_restored(struct ctx *c, int image, int from)
 	return pid;
 }
 
+/*
+ * An armed timer's image records the time it had left, or its deadline
+ * (abstime: from the clock's now at settime), which the restored copy's
+ * restart and run shift by microseconds, a sleep by up to a scheduler
+ * tick, even under time travel.
+ * Gives b's armed timers a's value where they differ by at most
+ * SCN_TIMER_SLOP_NS, and b a's trailer (its checksum covers them).
+ */
+#define SCN_TIMER_SLOP_NS 10000000
+
+static void timers_as_in(const unsigned char *a, unsigned char *b, size_t len)
+{
+	for (size_t off = 0; off + sizeof(struct ckpt_hdr) <= len;) {
+		struct ckpt_hdr *h = (void *)(b + off);
+		const struct ckpt_hdr *ha = (const void *)(a + off);
+
+		if (h->len < sizeof(*h) || off + h->len > len || ha->len != h->len ||
+		    ha->type != h->type)
+			return;
+		if (h->type == CKPT_REC_TRAILER) {
+			memcpy(h, ha, h->len);
+			return;
+		}
+		if (h->type == CKPT_REC_FILE &&
+		    h->len >= sizeof(struct ckpt_rec_file) + sizeof(struct ckpt_file_timerfd) &&
+		    ((struct ckpt_rec_file *)h)->file_type == CKPT_FILE_TIMERFD) {
+			struct ckpt_file_timerfd *t = (void *)(b + off + sizeof(struct ckpt_rec_file));
+			const struct ckpt_file_timerfd *ta =
+				(const void *)(a + off + sizeof(struct ckpt_rec_file));
+			int64_t d = t->value_ns - ta->value_ns;
+
+			if ((t->state & CKPT_TIMERFD_ARMED) && t->state == ta->state &&
+			    t->settime_flags == ta->settime_flags && d <= SCN_TIMER_SLOP_NS && d >= -SCN_TIMER_SLOP_NS)
+				t->value_ns = ta->value_ns;
+		}
+		off += h->len;
+	}
+}
+
+/* images_equal, but a restored copy's timers may run a little late. */
+static bool restored_image_equal(int a, int b, const char *what)
+{
+	unsigned char *pa = NULL, *pb = NULL;
+	ssize_t na = image_load(a, &pa), nb = image_load(b, &pb);
+	bool same = false;
+	int fb;
+
+	if (na >= 0 && na == nb) {
+		timers_as_in(pa, pb, nb);
+		same = !memcmp(pa, pb, na);
+	}
+	if (!same && nb >= 0) {
+		fb = image_create();
+		if (fb >= 0 && image_fill(fb, pb, nb))
+			images_equal(a, fb, what);
+		else
+			images_equal(a, b, what);
+		if (fb >= 0)
+			close(fb);
+	}
+	free(pa);
+	free(pb);
+	return same;
+}
+
 /* The restored chain: trace B in c->sh.  false with a diagnostic. */
 static bool run_restored(struct ctx *c, struct original *o, const char *atrace)
 {
 	int img = o->images[0], own = -1;
+	uint64_t pending = o->pending[0];
 	struct original chain = { 0 };
 	bool ok = true;
 
@@ -283,7 +358,7 @@ static bool run_restored(struct ctx *c, struct original *o, const char *atrace)
 	c->sh->len = o->trace_len[0];
 	for (int k = 0; ok && k < c->nstops; k++) {
 		int from = c->stops[k];
-		pid_t pid = start_restored(c, img, from);
+		pid_t pid = start_restored(c, img, from, pending);
 		int st;
 
 		if (pid < 0 || waitpid(pid, &st, WUNTRACED) != pid || !WIFSTOPPED(st)) {
@@ -303,6 +378,16 @@ static bool run_restored(struct ctx *c, struct original *o, const char *atrace)
 			ok = false;
 			break;
 		}
+		pending = c->sh->pending;
+		if (pending != o->pending[k + 1]) {
+			cr_diag("pending signals of the original %#llx vs of the restored copy %#llx before line %d",
+				(unsigned long long)o->pending[k + 1], (unsigned long long)pending,
+				c->stops[k + 1] < c->s->nops ? c->s->ops[c->stops[k + 1]].line : -1);
+			reap(pid);
+			c->failed_stop = k + 1;
+			ok = false;
+			break;
+		}
 		if (own >= 0)
 			close(own);
 		own = checkpoint_at(c, pid, k + 1, &chain, 0, "restored copy");
@@ -312,7 +397,7 @@ static bool run_restored(struct ctx *c, struct original *o, const char *atrace)
 			ok = false;
 			break;
 		}
-		if (!images_equal(o->images[k + 1], own,
+		if (!restored_image_equal(o->images[k + 1], own,
 				  "image of the original vs of the restored copy")) {
 			cr_diag("  at the checkpoint before line %d", c->stops[k + 1] < c->s->nops ?
 				c->s->ops[c->stops[k + 1]].line : -1);
@@ -417,9 +502,10 @@ static bool original_alloc(struct ctx *c, struct original *o)
 	memset(o, 0, sizeof(*o));
 	o->images = calloc(c->nstops + 1, sizeof(int));
 	o->trace_len = calloc(c->nstops + 1, sizeof(size_t));
+	o->pending = calloc(c->nstops + 1, sizeof(uint64_t));
 	for (int k = 0; o->images && k <= c->nstops; k++)
 		o->images[k] = -1;
-	return expect(o->images && o->trace_len, "out of memory");
+	return expect(o->images && o->trace_len && o->pending, "out of memory");
 }
 
 static void original_free(struct ctx *c, struct original *o)
@@ -428,6 +514,7 @@ static void original_free(struct ctx *c, struct original *o)
 		close_images(c, o);
 	free(o->images);
 	free(o->trace_len);
+	free(o->pending);
 	free(o->trace);
 	memset(o, 0, sizeof(*o));
 }
@@ -742,6 +829,8 @@ static void raise_limits(void)
 	FILE *f;
 
 	setrlimit(RLIMIT_NOFILE, &rl);
+	/* sleep and timers: no slack, so time travel gives the same times. */
+	prctl(PR_SET_TIMERSLACK, 1);
 	f = fopen("/proc/sys/fs/epoll/max_user_watches", "w");
 	if (f) {
 		fprintf(f, "%d\n", 4 * SCN_FD_LIMIT);

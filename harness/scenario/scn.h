@@ -22,6 +22,9 @@
 #define SCN_CLOEXEC	0x1
 #define SCN_NONBLOCK	0x2
 #define SCN_SEMAPHORE	0x4
+#define SCN_REALTIME	0x8	/* timerfd: CLOCK_REALTIME */
+#define SCN_BOOTTIME	0x10	/* timerfd: CLOCK_BOOTTIME */
+#define SCN_ABSTIME	0x20	/* settime: VALUE is from the clock's now */
 
 /*
  * The ops' syntax, from scenarios/ops.table: the table as C data, read by
@@ -34,7 +37,7 @@
 enum scn_trace { SCN_TRACE_NONE, SCN_TRACE_RESULT, SCN_TRACE_MUST };
 enum scn_argkind {
 	SCN_ARG_NEW, SCN_ARG_NAME, SCN_ARG_WORD, SCN_ARG_PATH, SCN_ARG_EVENTS,
-	SCN_ARG_DATA, SCN_ARG_NUM, SCN_ARG_CHOICE,
+	SCN_ARG_SIGNALS, SCN_ARG_DATA, SCN_ARG_NUM, SCN_ARG_CHOICE,
 };
 
 struct scn_argspec {
@@ -60,7 +63,10 @@ struct scn_form {
 #include "scn-ops.h"
 
 /* Object kinds of fds (what a read or write does). */
-enum scn_obj { OBJ_NONE, OBJ_EPOLL, OBJ_EVENTFD, OBJ_PIPER, OBJ_PIPEW, OBJ_FILE };
+enum scn_obj {
+	OBJ_NONE, OBJ_EPOLL, OBJ_EVENTFD, OBJ_PIPER, OBJ_PIPEW, OBJ_FILE, OBJ_TIMERFD,
+	OBJ_SIGNALFD,
+};
 
 struct scn_op {
 	int line;
@@ -75,7 +81,10 @@ struct scn_op {
 	int flags;		/* SCN_* */
 	uint32_t events;
 	uint64_t data;
-	uint64_t n;		/* init / count / value / size / maxevents / usecs / lead */
+	uint64_t n;		/* init / count / value / size / maxevents / usecs / lead / ns */
+	uint64_t interval;	/* settime */
+	uint64_t sigs;		/* signalfd, raise: bit (signo - 1) */
+	int clock;		/* timerfd, settime: the timer's clock */
 	uint32_t budget, prefer;
 	char path[64];
 };
@@ -86,6 +95,7 @@ struct scn {
 	struct scn_op *ops;
 	long seed;		/* -1 if none */
 	int helper_cp;		/* index of the checkpoint op with outside ops, or -1 */
+	uint64_t sigs;		/* every signal a signalfd or raise names: blocked */
 	int nhops;
 	int *hops;		/* indices of its outside ops */
 };
@@ -105,6 +115,7 @@ struct scn_shared {
 	bool helper_prefix;	/* all of them before the checkpoint */
 	bool gated;		/* the rest where the interleave control releases it */
 	int stop_at;		/* op index the process stopped before */
+	uint64_t pending;	/* its pending signals of scn.sigs there */
 	size_t len;
 	char trace[SCN_TRACE_MAX];
 };
@@ -119,6 +130,13 @@ void scn_exec(const struct scn *s, int from, const bool *stop,
 	      struct scn_shared *sh);
 /* Prepares the calling process to run a scenario (signals, fds). */
 void scn_child_setup(void);
+/* Blocks s->sigs in the calling process. */
+void scn_block_signals(const struct scn *s);
+/*
+ * Blocks s->sigs and makes sigs pending (raises each): a restorer carries
+ * over the pending signals of the process it restores (FORMAT.md).
+ */
+void scn_carry_signals(const struct scn *s, uint64_t sigs);
 
 /* futex helpers on shared words. */
 void scn_futex_set(int *word, int val);

@@ -25,8 +25,13 @@ LARGE_EVERY = 50
 class Builder:
     """Emits op lines and tracks which names are open."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, extra: random.Random | None = None) -> None:
         self.rng = rng
+        # Draws for the timerfd/signalfd lines, apart from rng so that the
+        # other lines stay those each seed always gave.
+        self.extra = extra or random.Random(0)
+        self.timers: list[str] = []
+        self.sigfds: list[str] = []
         self.lines: list[str] = []
         self.eps: list[str] = []
         self.targets: list[str] = []      # eventfds and pipe ends
@@ -108,6 +113,68 @@ class Builder:
         return "\n".join(head + self.lines) + "\n"
 
 
+TIMER_KINDS = ("expired", "far", "far-abs", "disarmed", "periodic")
+
+
+def timers_and_signals(b: Builder) -> None:
+    """Timerfds and signalfds, set up before the first checkpoint: timers
+    that expired in a sleep (one-shot or periodic), timers far in the
+    future or disarmed; signalfds, maybe with a signal pending.  Their
+    names are their own (tm1, sg1): the other names stay as they were."""
+    x = b.extra
+    if x.random() < 0.5 or any(line.startswith("checkpoint") for line in b.lines):
+        return
+    for i in range(x.randint(0, 2)):
+        t = f"tm{i + 1}"
+        clock = x.choice(["", "", " realtime", " boottime"])
+        b.op(f"timerfd {t}{clock}" + (" nonblock" if x.random() < 0.7 else ""))
+        kind = x.choice(TIMER_KINDS)
+        value, interval, flag = {
+            "expired": (1000000, 0, ""), "far": (1000 * 10**9, 0, ""),
+            "far-abs": (1000 * 10**9, 10**9, " abstime"), "disarmed": (0, 0, ""),
+            "periodic": (1000000, 1000000, "")}[kind]
+        b.op(f"settime {t} {value} {interval}{flag}")
+        b.timers.append(t)
+    if b.timers:
+        b.op("sleep 3000000")  # sleeps only before the first checkpoint (FORMAT.md)
+    for i in range(x.randint(0, 2)):
+        sg = f"sg{i + 1}"
+        sigs = x.choice(["usr1", "usr2", "usr1|usr2", "hup|usr1"])
+        b.op(f"signalfd {sg} {sigs}" + (" nonblock" if x.random() < 0.7 else ""))
+        b.sigfds.append(sg)
+    for t in b.timers + b.sigfds:
+        for ep in b.eps:
+            if x.random() < 0.7:
+                ev = x.choice(["in", "in", "in|et", "in|oneshot"])
+                if t in b.sigfds and ev == "in|et":
+                    # Every stop (SIGSTOP) wakes signalfd items: with
+                    # --every-step an edge-triggered one fires at each op.
+                    ev = "in"
+                b.op(f"ctl add {ep} {t} {ev} {hex(x.randrange(1 << 16))}")
+    if b.sigfds and x.random() < 0.5:
+        b.op(f"raise {x.choice(['usr1', 'usr2', 'int'])}")
+
+
+def timers_and_signals_tail(b: Builder) -> None:
+    """After the last checkpoint: raise, read and wait on them."""
+    x = b.extra
+    if not b.timers and not b.sigfds:
+        return
+    for _ in range(x.randint(1, 4)):
+        r = x.random()
+        if r < 0.3 and b.sigfds:
+            b.op(f"raise {x.choice(['usr1', 'usr2', 'hup', 'usr1|usr2'])}")
+        elif r < 0.6:
+            b.op(f"read {x.choice(b.timers + b.sigfds)} 8")
+        else:
+            b.wait(x.choice(b.eps))
+    b.op("checkpoint")
+    for ep in b.eps:
+        b.wait(ep)
+    for t in b.timers + b.sigfds:
+        b.op(f"read {t} 8")
+
+
 def gen_mixed(b: Builder, cps: int = 2) -> None:
     rng = b.rng
     for _ in range(rng.randint(1, 3)):
@@ -118,6 +185,7 @@ def gen_mixed(b: Builder, cps: int = 2) -> None:
         for ep in b.eps:
             if rng.random() < 0.6:
                 b.add(ep, t)
+    timers_and_signals(b)
     steps = rng.randint(6, 20)
     cp_at = sorted(rng.sample(range(steps), min(cps, steps)))
     for s in range(steps):
@@ -147,6 +215,7 @@ def gen_mixed(b: Builder, cps: int = 2) -> None:
     for ep in b.eps:
         b.wait(ep)
         b.wait(ep)
+    timers_and_signals_tail(b)
 
 
 def gen_nested(b: Builder) -> None:
@@ -329,7 +398,7 @@ def gen_large(b: Builder, lo: int = 10000, hi: int = 100000) -> None:
 
 def generate(category: str, seed: int, index: int, large_max: int = 100000) -> str:
     rng = random.Random(f"{seed}:{category}:{index}")
-    b = Builder(rng)
+    b = Builder(rng, random.Random(f"{seed}:{category}:{index}:timers-signals"))
     if category == "nested":
         gen_nested(b)
     elif category == "fd-recycling":

@@ -16,12 +16,31 @@ Rules, as in fs/eventpoll.c of 6.12:
   re-queued at the tail, an edge-triggered one is not, a one-shot one is
   disarmed (events &= private bits).  Unvisited items go back to the head.
 - Closing the last fd of a file removes its items from every set.
+
+Timers and signals:
+- The model's clock is the sum of the `sleep`s so far.  A timer whose
+  deadline it has passed has certainly expired (a sleep takes at least its
+  time), one more than FAR ahead certainly has not; in between, and the
+  ticks of a periodic timer, are not predicted (its sets are blinded).
+  Timers expiring in one sleep wake their items (key EPOLLIN) in deadline
+  order.  Relative timers keep their time left across a checkpoint, so a
+  checkpoint changes nothing.
+- The scenario process blocks every signal a scenario names; a `raise` of
+  a signal not pending makes it pending and wakes every signalfd's items
+  (all signalfds of a process share one wait queue: key none, newest item
+  first); a signalfd is readable while a signal of its mask is pending; a
+  read dequeues the synchronous ones first, then the lowest.  Pending
+  signals are carried over to the restored copy (FORMAT.md).  At a
+  checkpoint the process stops itself with SIGSTOP, which wakes every
+  signalfd's items too (an edge-triggered one with a signal pending fires
+  again; with scenario-run --every-step, at every op: not modelled).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .scenario import EVENT_BITS, OUTSIDE, U64, Op, Scenario, parse_number, parse_events
+from .scenario import (EVENT_BITS, OUTSIDE, U64, Op, Scenario, parse_events, parse_number,
+                       parse_signals, signal_list)
 
 IN, OUT, ERR, HUP = 0x1, 0x4, 0x8, 0x10
 RDNORM, WRNORM = 0x40, 0x100
@@ -29,6 +48,8 @@ ONESHOT, ET = EVENT_BITS["oneshot"], EVENT_BITS["et"]
 EXCLUSIVE, WAKEUP = EVENT_BITS["exclusive"], EVENT_BITS["wakeup"]
 PRIVATE = ONESHOT | ET | EXCLUSIVE | WAKEUP
 PIPE_SAFE = 4096  # beyond this many buffered bytes, capacity rules apply
+FAR = 100 * 10**9  # a timer this far ahead does not fire during a run (ns)
+SYNCHRONOUS = (4, 5, 7, 8, 11, 31)  # ILL TRAP BUS FPE SEGV SYS: dequeued first
 
 EAGAIN, EBADF, EEXIST, EINVAL, ENOENT, EPERM, EPIPE = (
     "-EAGAIN", "-EBADF", "-EEXIST", "-EINVAL", "-ENOENT", "-EPERM", "-EPIPE")
@@ -57,6 +78,12 @@ class File:
     ready: list[Key] = field(default_factory=list)         # epoll: ready keys in order
     watchers: list[tuple[File, Key]] = field(default_factory=list)  # (epoll File, key) watching it
     nested: bool = False           # epoll with an epoll target, or uncertain
+    armed: bool = False            # timerfd: set and not yet expired (one-shot)
+    deadline: int = 0              # timerfd: on the model's clock
+    interval: int = 0              # timerfd
+    ticks: int = 0                 # timerfd: a one-shot's unread expiry
+    unknown: bool = False          # timerfd: its state is not predicted
+    sigmask: int = 0               # signalfd: bit (signo - 1)
 
 
 @dataclass
@@ -72,6 +99,10 @@ class Model:
         self.fds: dict[int, File] = {}
         self.blind = False  # an outside task ran: nothing is predicted
         self.pending: list[Op] = []  # outside-task ops queued for the next checkpoint
+        self.now = 0  # the model's clock: the sleeps so far (ns)
+        self.signals = 0  # pending signals, bit (signo - 1)
+        # The items watching any signalfd: one wait queue per process.
+        self.sig_watchers: list[tuple[File, Key]] = []
 
     # -- readiness --
     def poll(self, f: File) -> int | None:
@@ -90,7 +121,20 @@ class Model:
             if f.kind == "piper":
                 return (IN | RDNORM if p.nbytes else 0) | (0 if p.writers else HUP)
             return OUT | WRNORM | (0 if p.readers else ERR)
+        if f.kind == "timerfd":
+            return self.poll_timer(f)
+        if f.kind == "signalfd":
+            return IN if self.signals & f.sigmask else 0
         return None  # epoll (nested) and others: not modelled
+
+    def poll_timer(self, f: File) -> int | None:
+        if f.unknown:
+            return None
+        if not f.armed:
+            return IN if f.ticks else 0
+        if f.deadline <= self.now:
+            return IN  # a periodic timer that expired: not re-armed until read
+        return 0 if f.deadline - self.now > FAR else None
 
     def wake(self, f: File, key: int | None) -> None:
         # ep_ptable_queue_proc adds to the head of the wait queue: the item
@@ -121,7 +165,8 @@ class Model:
         if f.refs:
             return
         for ep, k in list(f.watchers):
-            self.remove_item(ep, k)
+            if ep.items[k].target is f:  # signalfds share their watchers
+                self.remove_item(ep, k)
         if f.kind == "epoll":
             for k in list(f.items):
                 self.remove_item(f, k)
@@ -176,6 +221,23 @@ class Model:
         if k == "file":
             self.install(fds["new"], File("file"))
             return str(fds["new"])
+        if k == "timerfd":
+            self.install(fds["new"], File("timerfd", "nonblock" in a))
+            return str(fds["new"])
+        if k == "signalfd":
+            f = File("signalfd", "nonblock" in a, watchers=self.sig_watchers,
+                     sigmask=parse_signals(a[1]))
+            self.install(fds["new"], f)
+            return str(fds["new"])
+        if k == "settime":
+            return self.settime(self.fds[fds["fd"]], parse_number(a[1], "value"),
+                                parse_number(a[2], "interval"))
+        if k == "raise":
+            self.raise_signals(parse_signals(a[0]))
+            return "0"
+        if k == "sleep":
+            self.sleep(parse_number(a[0], "ns"))
+            return None
         if k in ("dup", "dup2"):
             self.install(fds["new"], self.fds[fds["old"]])
             return str(fds["new"])
@@ -208,6 +270,9 @@ class Model:
             ok = parse_number(a[1], "usecs") <= 0x7FFFFFFF and parse_number(a[3], "p") <= 1
             return ("0" if ok else EINVAL) if epf.kind == "epoll" else None
         if k == "checkpoint":
+            # The process stops itself there (SIGSTOP): a signal, so every
+            # signalfd's items are woken.
+            self.wake_signalfds()
             if self.pending:
                 self.blind = True
             self.pending = []
@@ -215,6 +280,73 @@ class Model:
         if k in OUTSIDE:
             self.pending.append(op)
         return None
+
+    def blind_watchers(self, f: File) -> None:
+        """f may change readiness at a moment the model does not know."""
+        for ep, _ in f.watchers:
+            ep.nested = True
+
+    def settime(self, f: File, value: int, interval: int) -> str | None:
+        if f.kind != "timerfd":
+            return None
+        f.armed, f.ticks, f.unknown = value > 0, 0, False
+        f.deadline, f.interval = self.now + value, interval
+        if f.armed and self.poll_timer(f) is None:
+            self.blind_watchers(f)
+        return "0"
+
+    def sleep(self, ns: int) -> None:
+        end = self.now + ns
+        timers = {id(f): f for f in self.fds.values() if f.kind == "timerfd"}.values()
+        due = sorted((f for f in timers if f.armed and not f.unknown and self.now < f.deadline <= end),
+                     key=lambda f: f.deadline)
+        for i, f in enumerate(due):
+            self.now = f.deadline
+            if not f.interval:
+                f.armed, f.ticks = False, 1
+            if any(g is not f and g.deadline == f.deadline for g in due):
+                self.blind_watchers(f)  # which of two at one instant wakes first
+            self.wake(f, IN)
+        self.now = end
+        for f in timers:
+            if f.armed and self.poll_timer(f) is None:
+                self.blind_watchers(f)
+
+    def raise_signals(self, mask: int) -> None:
+        for sig in signal_list(mask):
+            bit = 1 << (sig - 1)
+            if self.signals & bit:
+                continue  # a standard signal already pending: nothing happens
+            self.signals |= bit
+            self.wake_signalfds()
+
+    def wake_signalfds(self) -> None:
+        """A signal sent to the process: every signalfd's items, no key."""
+        if self.sig_watchers:
+            ep, k = self.sig_watchers[0]
+            self.wake(ep.items[k].target, None)
+
+    def read_signal(self, f: File) -> str | None:
+        ready = signal_list(self.signals & f.sigmask)
+        if not ready:
+            return EAGAIN if f.nonblock else "would-block"
+        sync = [sig for sig in ready if sig in SYNCHRONOUS]
+        sig = (sync or ready)[0]
+        self.signals &= ~(1 << (sig - 1))
+        return f"128 signo={sig}"
+
+    def read_timer(self, f: File) -> str | None:
+        m = self.poll_timer(f)
+        if m is None:
+            return None
+        if not m:
+            return EAGAIN if f.nonblock else "would-block"
+        if f.armed:  # a periodic timer: how many periods passed is not known
+            f.unknown = True
+            self.blind_watchers(f)
+            return None
+        f.ticks = 0
+        return "8 v=1"
 
     def ctl(self, sub: str, epfd: int, tfd: int, rest: list[str]) -> str | None:
         ep, t = self.fds[epfd], self.fds[tfd]
@@ -287,6 +419,10 @@ class Model:
         return None
 
     def read(self, f: File, n: int) -> str | None:
+        if f.kind == "timerfd":
+            return self.read_timer(f)
+        if f.kind == "signalfd":
+            return self.read_signal(f)
         if f.kind == "eventfd":
             if f.count == 0:
                 return EAGAIN if f.nonblock else "would-block"

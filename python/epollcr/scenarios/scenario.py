@@ -16,6 +16,16 @@ EVENT_BITS = {
     "msg": 0x400, "rdhup": 0x2000, "exclusive": 1 << 28, "wakeup": 1 << 29,
     "oneshot": 1 << 30, "et": 1 << 31,
 }
+# The signals a scenario may name (parse.c's signal_names): not KILL, STOP
+# or CONT (the runner's), nor PIPE and CHLD (the runner's own ops raise them).
+SIGNALS = {
+    "hup": 1, "int": 2, "quit": 3, "ill": 4, "trap": 5, "abrt": 6, "bus": 7, "fpe": 8,
+    "usr1": 10, "segv": 11, "usr2": 12, "alrm": 14, "term": 15, "stkflt": 16,
+    "tstp": 20, "ttin": 21, "ttou": 22, "urg": 23, "xcpu": 24, "xfsz": 25,
+    "vtalrm": 26, "prof": 27, "winch": 28, "io": 29, "pwr": 30, "sys": 31,
+}
+# Reads of these move one fixed-size record: N is not a size.
+FIXED_SIZE = ("eventfd", "timerfd", "signalfd")
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 PATH_RE = re.compile(r"[A-Za-z0-9._-]+\Z")
 NAME_MAX = PATH_MAX = 63  # the C parser's buffers
@@ -53,7 +63,7 @@ class Op:
 
 @dataclass
 class Object:
-    kind: str   # epoll eventfd piper pipew file
+    kind: str   # epoll eventfd piper pipew file timerfd signalfd
     ident: int  # open-file identity (dups share it)
 
 
@@ -84,6 +94,24 @@ def parse_events(tok: str, what: str = "events") -> int:
             raise ValueError(f"unknown event '{part}'")
         v |= EVENT_BITS[part]
     return v
+
+
+def parse_signals(tok: str) -> int:
+    """SIGS: names or numbers joined with '|', as a mask of bit (signo - 1)."""
+    v = 0
+    for part in tok.split("|"):
+        sig = SIGNALS.get(part.lower(), -1)
+        if part.isdigit() and 0 < len(part) < 8 and int(part) in SIGNALS.values():
+            sig = int(part)
+        if sig < 0:
+            raise ValueError(f"unknown or reserved signal '{part}'")
+        v |= 1 << (sig - 1)
+    return v
+
+
+def signal_list(mask: int) -> list[int]:
+    """The signal numbers of a mask, ascending."""
+    return [sig for sig in range(1, 65) if mask >> (sig - 1) & 1]
 
 
 @dataclass
@@ -119,6 +147,8 @@ def check_args(spec: OpSpec, a: list[str]) -> Args:
             v.nums[arg.ph] = parse_number(tok, what, arg.hi, arg.lo)
         elif arg.kind == "events":
             v.nums[arg.ph] = parse_events(tok, what)
+        elif arg.kind == "signals":
+            v.nums[arg.ph] = parse_signals(tok)
         elif arg.kind == "data":
             v.nums[arg.ph] = parse_number(tok, what)
         elif arg.kind == "path" and not (PATH_RE.match(tok) and len(tok) <= PATH_MAX):
@@ -184,7 +214,7 @@ Pending = list[tuple[Op, list[str]]]
 
 def _size(st: _State, op: Op, fd: int, v: Args) -> None:
     """read/write: a pipe or file moves at most 64 KiB."""
-    if st.fds[fd].kind != "eventfd":
+    if st.fds[fd].kind not in FIXED_SIZE:
         parse_number(v.toks["N"], f"{op.kind} N", 65536)
 
 
@@ -205,8 +235,16 @@ def _semantics(st: _State, scn: Scenario, op: Op, spec: OpSpec, v: Args, pending
         scn.seed = v.nums["N"]
     elif k == "category":
         scn.category = t["NAME"]
-    elif k in ("epoll", "eventfd", "file"):
+    elif k in ("epoll", "eventfd", "file", "signalfd"):
         op.fds["new"] = st.bind(t["NAME"], st.new_object(k))
+    elif k == "timerfd":
+        if {"realtime", "boottime"} <= v.flags:
+            raise ValueError("timerfd: realtime and boottime are two clocks")
+        op.fds["new"] = st.bind(t["NAME"], st.new_object(k))
+    elif k == "settime":
+        op.fds["fd"] = st.fd_of(t["NAME"])
+    elif k in ("raise", "sleep"):
+        pass
     elif k == "pipe":
         if t["R"] == t["W"]:
             raise ValueError("pipe: the two ends need two names")

@@ -54,6 +54,18 @@ class Generator(unittest.TestCase):
         for op in ("hctl ", "hwrite ", "hread ", "hwait ", "hclose "):
             self.assertIn(op, concurrent)
         self.assertIn("fill ", generate("large", 1, 0, 10000))
+        mixed = "".join(generate("mixed", 1, i) for i in range(40))
+        for op in ("timerfd ", "settime ", "sleep ", "signalfd ", "raise "):
+            self.assertIn(op, mixed)
+
+    def test_sleeps_only_before_the_first_checkpoint(self) -> None:
+        # FORMAT.md, "Timers and time": a sleep after a checkpoint lets the
+        # restored copy's timers drift from the original's.
+        for i in range(100):
+            text = generate("mixed", 4, i)
+            cp = text.find("\ncheckpoint")
+            if "\nsleep " in text and cp >= 0:
+                self.assertLess(text.index("\nsleep "), cp, f"mixed-4-{i}")
 
 
 if __name__ == "__main__":

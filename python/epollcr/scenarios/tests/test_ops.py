@@ -77,7 +77,8 @@ class Table(unittest.TestCase):
         self.assertEqual(OUTSIDE, {"hctl": "ctl", "hwrite": "write", "hread": "read",
                                    "hwait": "wait", "hclose": "close"})
         self.assertEqual(TRACED, {"epoll", "eventfd", "pipe", "file", "dup", "dup2", "close", "ctl",
-                                  "fill", "write", "read", "wait", "params"})
+                                  "fill", "write", "read", "wait", "params", "timerfd", "settime",
+                                  "signalfd", "raise"})
 
     def test_format_md_has_the_table(self) -> None:
         text = (TOP / "scenarios" / "FORMAT.md").read_text(encoding="utf-8")

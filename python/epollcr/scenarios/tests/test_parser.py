@@ -67,5 +67,20 @@ class Parser(unittest.TestCase):
         self.assertEqual(s.ops[2].args[3], "in|et|oneshot")
 
 
+    def test_timers_and_signals(self) -> None:
+        s = parse_text("timerfd t realtime nonblock\nsettime t 5 0 abstime\nsignalfd s usr1|USR2|1\n"
+                       "raise 10\nread t 100000 record\nread s 100000 record\nsleep 1000\n")
+        self.assertEqual((s.ops[0].fds["new"], s.ops[2].fds["new"]), (3, 4))
+        self.assertEqual(s.ops[1].fds, {"fd": 3})
+        self.bad("timerfd t realtime boottime\n", 1, "two clocks")
+        self.bad("signalfd s usr1|kill\n", 1, "unknown or reserved signal 'kill'")
+        self.bad("signalfd s 9\n", 1, "reserved")
+        self.bad("raise pipe\n", 1, "reserved")
+        self.bad("timerfd t\nsettime t 1 2 3\n", 2, "unknown flag")
+        self.bad("sleep 1 record\n", 1, "no result")
+        self.bad("sleep 20000000000\n", 1, "out of range")
+        self.bad("timerfd t\nsettime t 2000000000000000 0\n", 2, "out of range")
+
+
 if __name__ == "__main__":
     unittest.main()
