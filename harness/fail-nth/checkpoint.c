@@ -47,7 +47,7 @@ static bool checkpoint_at(struct sc *c, long n, int img, int chk,
 		unclean(t, n, ret, "cannot read %s back", FAIL_NTH);
 		return false;
 	}
-	if (ret >= 0 && !images_equal(c->ref, img, "image with a fault absorbed vs without faults")) {
+	if (ret >= 0 && !scn_images_equal(c->ref, img, "image with a fault absorbed vs without faults")) {
 		unclean(t, n, ret, "checkpoint succeeded%s, with another image",
 			left ? "" : " with the fault injected");
 		return false;
@@ -81,7 +81,7 @@ static bool checkpoint_at(struct sc *c, long n, int img, int chk,
 	t->err[-ret]++;
 	/* Nothing left behind: the leak check (EBUSY), the same image. */
 	ret = sys_checkpoint(c->orig, chk, CK_FLAGS);
-	if (ret < 0 || !images_equal(c->ref, chk, "image after the fault vs before")) {
+	if (ret < 0 || !scn_images_equal(c->ref, chk, "image after the fault vs before")) {
 		unclean(t, n, t->last_ret, "checkpoint failed with %s; one without faults right after it %s",
 			e, ret < 0 ? ret_str(ret, e2, sizeof(e2)) : "gives another image");
 		return false;

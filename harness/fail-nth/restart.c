@@ -84,7 +84,7 @@ static bool restored_ok(struct sc *c, pid_t pid, char *why, size_t len)
 
 	if (ret < 0)
 		snprintf(why, len, "the restored copy does not checkpoint: %s", ret_str(ret, e, sizeof(e)));
-	ok = ret >= 0 && images_equal(c->ref, own, "image of the original vs of the restored copy");
+	ok = ret >= 0 && scn_images_equal(c->ref, own, "image of the original vs of the restored copy");
 	if (ret >= 0 && !ok)
 		snprintf(why, len, "the restored copy's image differs from the original's");
 	if (own >= 0)

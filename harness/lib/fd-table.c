@@ -112,6 +112,22 @@ static const char *info_body(const char *info, bool skip_pos)
 	return skip_pos && !strncmp(info, "pos:", 4) && nl ? nl + 1 : info;
 }
 
+/*
+ * @info in @buf without a timerfd's "it_value:" line: an armed timer's
+ * time left runs on while nothing changes it.
+ */
+static const char *info_steady(const char *info, const char *link, char *buf)
+{
+	const char *line = strstr(info, "\nit_value:");
+	const char *end;
+
+	if (strcmp(link, "anon_inode:[timerfd]") || !line)
+		return info;
+	end = strchr(line + 1, '\n');
+	snprintf(buf, FD_SNAP_INFO, "%.*s%s", (int)(line - info), info, end ? end : "");
+	return buf;
+}
+
 bool fd_snap_same(const struct fd_snap *a, const struct fd_snap *b, int moving,
 		  const char *whose, char *why, size_t len)
 {
@@ -126,8 +142,11 @@ bool fd_snap_same(const struct fd_snap *a, const struct fd_snap *b, int moving,
 		return false;
 	}
 	for (int i = 0; i < a->t.n; i++) {
-		const char *p = info_body(a->x[i].info, a->t.e[i].fd == moving);
-		const char *q = info_body(b->x[i].info, b->t.e[i].fd == moving);
+		static char pa[FD_SNAP_INFO], qa[FD_SNAP_INFO];
+		const char *p = info_steady(info_body(a->x[i].info, a->t.e[i].fd == moving),
+					    a->x[i].link, pa);
+		const char *q = info_steady(info_body(b->x[i].info, b->t.e[i].fd == moving),
+					    b->x[i].link, qa);
 		size_t k = 0, start = 0;
 
 		if (strcmp(a->x[i].link, b->x[i].link)) {

@@ -1,7 +1,8 @@
-# harness/scenario: the scenario runner; parse.c and exec.c are also
-# fail-nth-sweep's.
+# harness/scenario: the scenario runner; parse.c, exec.c and
+# image-compare.c are also fail-nth-sweep's.
 HARNESS_PROGS += scenario-run
-HARNESS_SCN = harness/scenario/parse.c harness/scenario/exec.c
+HARNESS_SCN = harness/scenario/parse.c harness/scenario/exec.c \
+	harness/scenario/image-compare.c
 HARNESS_SRCS_scenario-run = harness/scenario/scenario-run.c harness/scenario/dot.c \
 	$(HARNESS_SCN) $(HARNESS_LIB)
 

@@ -43,7 +43,6 @@
 
 #include "cr-util.h"
 #include "scn.h"
-#include <linux/checkpoint.h>
 
 #define HELPER_TIMEOUT_S 60
 
@@ -280,71 +279,6 @@ static pid_t start_restored(struct ctx *c, int image, int from, uint64_t pending
 	return pid;
 }
 
-/*
- * An armed timer's image records the time it had left, or its deadline
- * (abstime: from the clock's now at settime), which the restored copy's
- * restart and run shift by microseconds, a sleep by up to a scheduler
- * tick, even under time travel.
- * Gives b's armed timers a's value where they differ by at most
- * SCN_TIMER_SLOP_NS, and b a's trailer (its checksum covers them).
- */
-#define SCN_TIMER_SLOP_NS 10000000
-
-static void timers_as_in(const unsigned char *a, unsigned char *b, size_t len)
-{
-	for (size_t off = 0; off + sizeof(struct ckpt_hdr) <= len;) {
-		struct ckpt_hdr *h = (void *)(b + off);
-		const struct ckpt_hdr *ha = (const void *)(a + off);
-
-		if (h->len < sizeof(*h) || off + h->len > len || ha->len != h->len ||
-		    ha->type != h->type)
-			return;
-		if (h->type == CKPT_REC_TRAILER) {
-			memcpy(h, ha, h->len);
-			return;
-		}
-		if (h->type == CKPT_REC_FILE &&
-		    h->len >= sizeof(struct ckpt_rec_file) + sizeof(struct ckpt_file_timerfd) &&
-		    ((struct ckpt_rec_file *)h)->file_type == CKPT_FILE_TIMERFD) {
-			struct ckpt_file_timerfd *t = (void *)(b + off + sizeof(struct ckpt_rec_file));
-			const struct ckpt_file_timerfd *ta =
-				(const void *)(a + off + sizeof(struct ckpt_rec_file));
-			int64_t d = t->value_ns - ta->value_ns;
-
-			if ((t->state & CKPT_TIMERFD_ARMED) && t->state == ta->state &&
-			    t->settime_flags == ta->settime_flags && d <= SCN_TIMER_SLOP_NS && d >= -SCN_TIMER_SLOP_NS)
-				t->value_ns = ta->value_ns;
-		}
-		off += h->len;
-	}
-}
-
-/* images_equal, but a restored copy's timers may run a little late. */
-static bool restored_image_equal(int a, int b, const char *what)
-{
-	unsigned char *pa = NULL, *pb = NULL;
-	ssize_t na = image_load(a, &pa), nb = image_load(b, &pb);
-	bool same = false;
-	int fb;
-
-	if (na >= 0 && na == nb) {
-		timers_as_in(pa, pb, nb);
-		same = !memcmp(pa, pb, na);
-	}
-	if (!same && nb >= 0) {
-		fb = image_create();
-		if (fb >= 0 && image_fill(fb, pb, nb))
-			images_equal(a, fb, what);
-		else
-			images_equal(a, b, what);
-		if (fb >= 0)
-			close(fb);
-	}
-	free(pa);
-	free(pb);
-	return same;
-}
-
 /* The restored chain: trace B in c->sh.  false with a diagnostic. */
 static bool run_restored(struct ctx *c, struct original *o, const char *atrace)
 {
@@ -397,7 +331,7 @@ static bool run_restored(struct ctx *c, struct original *o, const char *atrace)
 			ok = false;
 			break;
 		}
-		if (!restored_image_equal(o->images[k + 1], own,
+		if (!scn_images_equal(o->images[k + 1], own,
 				  "image of the original vs of the restored copy")) {
 			cr_diag("  at the checkpoint before line %d", c->stops[k + 1] < c->s->nops ?
 				c->s->ops[c->stops[k + 1]].line : -1);

@@ -144,6 +144,11 @@ void scn_futex_set(int *word, int val);
 bool scn_futex_wait_nonzero(int *word, int timeout_s);
 
 /* Writes the epoll topology of an image as Graphviz DOT. */
+/*
+ * images_equal() for an original and its restored copy: an armed timer's
+ * time left may differ a little (image-compare.c).
+ */
+bool scn_images_equal(int a, int b, const char *what);
 bool scn_dot(const unsigned char *img, size_t len, FILE *out, const char *title);
 
 #endif /* SCN_H */
