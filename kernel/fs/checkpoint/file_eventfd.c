@@ -48,7 +48,6 @@ static struct file *ckpt_eventfd_restore(struct ckpt_ctx *ctx,
 					 u32 spec_len)
 {
 	struct ckpt_file_eventfd spec;
-	struct file *file;
 	int err;
 
 	err = ckpt_read_spec(ctx, &spec, sizeof(spec), spec_len);
@@ -60,16 +59,10 @@ static struct file *ckpt_eventfd_restore(struct ckpt_ctx *ctx,
 	/* O_CLOEXEC and O_NONBLOCK at creation show in f_flags for good. */
 	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
 		return ERR_PTR(-ENOMEM);
-	file = eventfd_cr_create(spec.count, spec.efd_flags |
-				 (rec->f_flags & (O_CLOEXEC | O_NONBLOCK)));
-	if (IS_ERR(file))
-		return file;
-	err = ckpt_file_set_flags(file, rec->f_flags);
-	if (err) {
-		fput(file);
-		return ERR_PTR(err);
-	}
-	return file;
+	return ckpt_file_made(eventfd_cr_create(spec.count, spec.efd_flags |
+						(rec->f_flags &
+						 (O_CLOEXEC | O_NONBLOCK))),
+			      rec->f_flags);
 }
 
 const struct ckpt_file_ops ckpt_eventfd_ops = {

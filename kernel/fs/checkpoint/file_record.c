@@ -5,6 +5,7 @@
  * types and files.c build on it, and it builds only on image.c.
  */
 #include <linux/fcntl.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/spinlock.h>
 
@@ -59,6 +60,24 @@ int ckpt_file_set_flags(struct file *file, u32 f_flags)
 	file->f_flags = (file->f_flags & ~settable) | (f_flags & settable);
 	spin_unlock(&file->f_lock);
 	return 0;
+}
+
+/*
+ * Restore's last step for a file it just made (or the ERR_PTR() it got):
+ * the flags ckpt_file_set_flags() sets, or the file dropped on error.
+ */
+struct file *ckpt_file_made(struct file *file, u32 f_flags)
+{
+	int err;
+
+	if (IS_ERR(file))
+		return file;
+	err = ckpt_file_set_flags(file, f_flags);
+	if (err) {
+		fput(file);
+		return ERR_PTR(err);
+	}
+	return file;
 }
 
 /* Reads a FILE record's type-specific part when it is of fixed size. */

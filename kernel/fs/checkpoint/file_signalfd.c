@@ -54,7 +54,6 @@ static struct file *ckpt_signalfd_restore(struct ckpt_ctx *ctx,
 					  u32 spec_len)
 {
 	struct ckpt_file_signalfd spec;
-	struct file *file;
 	sigset_t mask;
 	int err;
 
@@ -69,16 +68,9 @@ static struct file *ckpt_signalfd_restore(struct ckpt_ctx *ctx,
 	/* signalfd_cr_create() refuses SIGKILL and SIGSTOP. */
 	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
 		return ERR_PTR(-ENOMEM);
-	file = signalfd_cr_create(&mask, rec->f_flags &
-				  (O_CLOEXEC | O_NONBLOCK));
-	if (IS_ERR(file))
-		return file;
-	err = ckpt_file_set_flags(file, rec->f_flags);
-	if (err) {
-		fput(file);
-		return ERR_PTR(err);
-	}
-	return file;
+	return ckpt_file_made(signalfd_cr_create(&mask, rec->f_flags &
+						 (O_CLOEXEC | O_NONBLOCK)),
+			      rec->f_flags);
 }
 
 const struct ckpt_file_ops ckpt_signalfd_ops = {

@@ -365,6 +365,7 @@ int ckpt_write_file(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 		    const void *spec, u32 spec_len,
 		    const void *tail, u32 tail_len);
 int ckpt_file_set_flags(struct file *file, u32 f_flags);
+struct file *ckpt_file_made(struct file *file, u32 f_flags);
 int ckpt_read_spec(struct ckpt_ctx *ctx, void *spec, u32 size, u32 spec_len);
 
 /* freeze.c: every object's state at one instant */
