@@ -25,8 +25,12 @@ LARGE_EVERY = 50
 class Builder:
     """Emits op lines and tracks which names are open."""
 
-    def __init__(self, rng: random.Random, extra: random.Random | None = None) -> None:
+    def __init__(self, rng: random.Random, extra: random.Random | None = None,
+                 steady_timers: bool = False) -> None:
         self.rng = rng
+        # Only timers whose image does not depend on when it is taken
+        # (STEADY_TIMER_KINDS): for runs without time travel (QEMU).
+        self.steady_timers = steady_timers
         # Draws for the timerfd/signalfd lines, apart from rng so that the
         # other lines stay those each seed always gave.
         self.extra = extra or random.Random(0)
@@ -114,6 +118,9 @@ class Builder:
 
 
 TIMER_KINDS = ("expired", "far", "far-abs", "disarmed", "periodic")
+# Expired one-shot and disarmed timers do not run: their images are the
+# same whenever they are taken, under time travel or not.
+STEADY_TIMER_KINDS = ("expired", "disarmed")
 
 
 def timers_and_signals(b: Builder) -> None:
@@ -129,6 +136,9 @@ def timers_and_signals(b: Builder) -> None:
         clock = x.choice(["", "", " realtime", " boottime"])
         b.op(f"timerfd {t}{clock}" + (" nonblock" if x.random() < 0.7 else ""))
         kind = x.choice(TIMER_KINDS)
+        if b.steady_timers:
+            kind = {"far": "disarmed", "far-abs": "disarmed",
+                    "periodic": "expired"}.get(kind, kind)
         value, interval, flag = {
             "expired": (1000000, 0, ""), "far": (1000 * 10**9, 0, ""),
             "far-abs": (1000 * 10**9, 10**9, " abstime"), "disarmed": (0, 0, ""),
@@ -396,9 +406,11 @@ def gen_large(b: Builder, lo: int = 10000, hi: int = 100000) -> None:
         b.wait(ep)
 
 
-def generate(category: str, seed: int, index: int, large_max: int = 100000) -> str:
+def generate(category: str, seed: int, index: int, large_max: int = 100000,
+             steady_timers: bool = False) -> str:
     rng = random.Random(f"{seed}:{category}:{index}")
-    b = Builder(rng, random.Random(f"{seed}:{category}:{index}:timers-signals"))
+    b = Builder(rng, random.Random(f"{seed}:{category}:{index}:timers-signals"),
+                steady_timers)
     if category == "nested":
         gen_nested(b)
     elif category == "fd-recycling":
@@ -449,6 +461,8 @@ def main(argv: list[str]) -> int:
                     help="most items of a large scenario")
     ap.add_argument("--out", required=True)
     ap.add_argument("--list", help="also write the file names to this list file")
+    ap.add_argument("--steady-timers", action="store_true",
+                    help="only timers that do not run (for kernels without time travel)")
     args = ap.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     names = []
@@ -456,7 +470,7 @@ def main(argv: list[str]) -> int:
         cat = category_of(args.category, i)
         name = os.path.join(args.out, f"{cat}-{args.seed}-{i:06d}.scn")
         with open(name, "w", encoding="utf-8") as f:
-            f.write(generate(cat, args.seed, i, args.large_max))
+            f.write(generate(cat, args.seed, i, args.large_max, args.steady_timers))
         names.append(name)
     if args.list:
         with open(args.list, "w", encoding="utf-8") as f:
