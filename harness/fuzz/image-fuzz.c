@@ -84,14 +84,6 @@ static int build_eventfds(void *arg)
 	       place_fd(dup(10), 12) ? 0 : 1;
 }
 
-static bool add_item(int ep, int fd, uint32_t events, uint64_t data)
-{
-	struct epoll_event ev = { .events = events, .data.u64 = data };
-
-	return expect(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0,
-		      "epoll_ctl ADD %d to %d: %s", fd, ep, strerror(errno));
-}
-
 /*
  * Pipe 10/11 with data, eventfd 12, epoll 13 with items on both pipe ends,
  * the eventfd (one-shot), and an item whose fd (17) now holds another file
@@ -108,26 +100,13 @@ static int build_epoll(void *arg)
 	    !place_fd(open("/file", O_RDWR), 16) || lseek(16, 7, SEEK_SET) != 7 ||
 	    !place_fd(eventfd(7, EFD_NONBLOCK), 17) || dup2(17, 18) != 18)
 		return 1;
-	if (!add_item(13, 10, EPOLLIN | EPOLLET, 0x1010) ||
-	    !add_item(13, 11, EPOLLOUT, 0x1111) ||
-	    !add_item(13, 12, EPOLLIN | EPOLLONESHOT, 0x1212) ||
-	    !add_item(13, 17, EPOLLIN, 0x1717) || !add_item(14, 13, EPOLLIN, 0x1313) ||
-	    !add_item(15, 14, EPOLLIN, 0x1414) || !add_item(15, 12, EPOLLOUT, 0x1515))
+	if (!epoll_add(13, 10, EPOLLIN | EPOLLET, 0x1010) ||
+	    !epoll_add(13, 11, EPOLLOUT, 0x1111) ||
+	    !epoll_add(13, 12, EPOLLIN | EPOLLONESHOT, 0x1212) ||
+	    !epoll_add(13, 17, EPOLLIN, 0x1717) || !epoll_add(14, 13, EPOLLIN, 0x1313) ||
+	    !epoll_add(15, 14, EPOLLIN, 0x1414) || !epoll_add(15, 12, EPOLLOUT, 0x1515))
 		return 1;
 	return dup2(10, 17) == 17 ? 0 : 1;
-}
-
-static bool timer_at(int fd, int clockid, int flags, long long value_ns,
-		     long long interval_ns)
-{
-	struct itimerspec its = {
-		.it_value = { value_ns / 1000000000, value_ns % 1000000000 },
-		.it_interval = { interval_ns / 1000000000, interval_ns % 1000000000 },
-	};
-
-	return place_fd(timerfd_create(clockid, 0), fd) &&
-	       expect(timerfd_settime(fd, flags, &its, NULL) == 0,
-		      "timerfd_settime %d: %s", fd, strerror(errno));
 }
 
 /*
@@ -144,19 +123,19 @@ static int build_timers(void *arg)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGUSR1);
 	sigaddset(&mask, SIGUSR2);
-	if (!timer_at(10, CLOCK_MONOTONIC, TFD_TIMER_ABSTIME,
+	if (!timerfd_at(10, CLOCK_MONOTONIC, TFD_TIMER_ABSTIME,
 		      1000000000000000LL, 1000000000LL) ||
-	    !timer_at(11, CLOCK_REALTIME,
+	    !timerfd_at(11, CLOCK_REALTIME,
 		      TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET,
 		      4000000000000000000LL, 0) ||
-	    !timer_at(12, CLOCK_MONOTONIC, 0, 1, 0) ||
+	    !timerfd_at(12, CLOCK_MONOTONIC, 0, 1, 0) ||
 	    !expect(poll(&expired, 1, 5000) == 1, "timerfd 12 did not expire") ||
 	    !place_fd(signalfd(-1, &mask, SFD_NONBLOCK), 13) ||
 	    !place_fd(epoll_create1(0), 14))
 		return 1;
-	return add_item(14, 10, EPOLLIN, 0x1010) &&
-	       add_item(14, 12, EPOLLIN | EPOLLET, 0x1212) &&
-	       add_item(14, 13, EPOLLIN, 0x1313) ? 0 : 1;
+	return epoll_add(14, 10, EPOLLIN, 0x1010) &&
+	       epoll_add(14, 12, EPOLLIN | EPOLLET, 0x1212) &&
+	       epoll_add(14, 13, EPOLLIN, 0x1313) ? 0 : 1;
 }
 
 static struct seed_state {

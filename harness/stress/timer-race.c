@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -169,22 +168,13 @@ static void quiesce(void)
 
 static int build_timers(void)
 {
+	if (!place_fd(epoll_create1(0), SET_FD))
+		return -1;
 	for (int i = 0; i < ntimers; i++) {
-		struct itimerspec its = {
-			.it_value = { 0, (50 + i) * 1000 },
-			.it_interval = { 0, (50 + i) * 1000 },
-		};
-		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)i };
-		int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+		long long period_ns = (50 + i) * 1000LL;
 
-		if (!place_fd(fd, FIRST_TIMER + i) ||
-		    !expect_success("timerfd_settime",
-				    sysret(timerfd_settime(FIRST_TIMER + i, 0, &its, NULL))))
-			return -1;
-		if (i == 0 && !place_fd(epoll_create1(0), SET_FD))
-			return -1;
-		if (!expect_success("epoll_ctl ADD",
-				    sysret(epoll_ctl(SET_FD, EPOLL_CTL_ADD, FIRST_TIMER + i, &ev))))
+		if (!timerfd_at(FIRST_TIMER + i, CLOCK_MONOTONIC, 0, period_ns, period_ns) ||
+		    !epoll_add(SET_FD, FIRST_TIMER + i, EPOLLIN, (uint64_t)i))
 			return -1;
 	}
 	return 0;

@@ -216,9 +216,11 @@ static void objtable_index_growth_failure_keeps_the_index(struct kunit *test)
 	u32 i;
 
 	KUNIT_ASSERT_NOT_NULL(test, ptrs);
-	for (i = 0; i < room; i++)
-		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ckpt_obj_add(ctx, &ptrs[i],
-							    CKPT_OBJ_SKIPPED));
+	for (i = 0; i < room; i++) {
+		struct ckpt_obj *obj = ckpt_obj_add(ctx, &ptrs[i], CKPT_OBJ_SKIPPED);
+
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, obj);
+	}
 	/* the next add's first fault point is the growth */
 	ctx->fail_nth[CKPT_FAULT_ALLOC] = ctx->fault_calls[CKPT_FAULT_ALLOC] + 1;
 	KUNIT_EXPECT_PTR_EQ(test, ckpt_obj_add(ctx, &ptrs[room],

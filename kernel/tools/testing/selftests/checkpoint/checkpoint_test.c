@@ -1001,17 +1001,6 @@ static long long ts_to_ns(struct timespec ts)
 	return ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
-static bool timer_at(int fd, int clockid, int flags, long long value_ns,
-		     long long interval_ns)
-{
-	struct itimerspec its = { .it_value = ns_to_ts(value_ns),
-				  .it_interval = ns_to_ts(interval_ns) };
-
-	return place_fd(timerfd_create(clockid, TFD_NONBLOCK), fd) &&
-	       expect_ret("timerfd_settime",
-			  sysret(timerfd_settime(fd, flags, &its, NULL)), 0);
-}
-
 static long long clock_ns(int clockid)
 {
 	struct timespec ts;
@@ -1029,12 +1018,12 @@ static int build_timers(void *arg)
 	struct pollfd expired = { .fd = 11, .events = POLLIN };
 
 	(void)arg;
-	return timer_at(10, CLOCK_MONOTONIC, 0, 1000 * NS_PER_S, 2 * NS_PER_S) &&
-	       timer_at(11, CLOCK_MONOTONIC, 0, 1000, 0) &&
+	return timerfd_at(10, CLOCK_MONOTONIC, 0, 1000 * NS_PER_S, 2 * NS_PER_S) &&
+	       timerfd_at(11, CLOCK_MONOTONIC, 0, 1000, 0) &&
 	       expect(poll(&expired, 1, 5000) == 1, "timerfd 11 did not expire") &&
-	       timer_at(12, CLOCK_REALTIME,
-			TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET,
-			clock_ns(CLOCK_REALTIME) + 1000 * NS_PER_S, 0) ? 0 : 1;
+	       timerfd_at(12, CLOCK_REALTIME,
+			  TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET,
+			  clock_ns(CLOCK_REALTIME) + 1000 * NS_PER_S, 0) ? 0 : 1;
 }
 
 /* timerfd_gettime(fd): time left within (lo, hi] s, period as given. */
@@ -1075,14 +1064,11 @@ static bool check_timers(void *arg)
 /* An absolute deadline 50 ms ahead, on timerfd 10 watched by epoll 11. */
 static int build_deadline(void *arg)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u64 = 0x10 };
-
 	(void)arg;
-	return timer_at(10, CLOCK_MONOTONIC, TFD_TIMER_ABSTIME,
-			clock_ns(CLOCK_MONOTONIC) + NS_PER_S / 20, 0) &&
+	return timerfd_at(10, CLOCK_MONOTONIC, TFD_TIMER_ABSTIME,
+			  clock_ns(CLOCK_MONOTONIC) + NS_PER_S / 20, 0) &&
 	       place_fd(epoll_create1(0), 11) &&
-	       expect_ret("epoll_ctl ADD", sysret(epoll_ctl(11, EPOLL_CTL_ADD,
-							     10, &ev)), 0) ? 0 : 1;
+	       epoll_add(11, 10, EPOLLIN | EPOLLET, 0x10) ? 0 : 1;
 }
 
 /* Restarted once the deadline has passed: it expires at once, once. */
@@ -1105,7 +1091,6 @@ static bool check_deadline(void *arg)
 /* signalfd 10 for SIGUSR1 and SIGUSR2, watched by epoll 11. */
 static int build_signalfd(void *arg)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0x5f };
 	sigset_t mask;
 
 	(void)arg;
@@ -1117,8 +1102,7 @@ static int build_signalfd(void *arg)
 		return 1;
 	return place_fd(signalfd(-1, &mask, SFD_NONBLOCK), 10) &&
 	       place_fd(epoll_create1(0), 11) &&
-	       expect_ret("epoll_ctl ADD", sysret(epoll_ctl(11, EPOLL_CTL_ADD,
-							     10, &ev)), 0) ? 0 : 1;
+	       epoll_add(11, 10, EPOLLIN, 0x5f) ? 0 : 1;
 }
 
 static bool check_signalfd(void *arg)

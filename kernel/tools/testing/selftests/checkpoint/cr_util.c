@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -289,6 +291,29 @@ bool pipe_at(int rfd, int wfd)
 		return expect(false, "pipe: %s", strerror(errno));
 	/* Fresh pipes get low numbers; the targets are high ones. */
 	return place_fd(p[0], rfd) && place_fd(p[1], wfd);
+}
+
+bool timerfd_at(int fd, int clockid, int flags, long long value_ns,
+		long long interval_ns)
+{
+	const long long ns_per_s = 1000000000;
+	struct itimerspec its = {
+		.it_value = { value_ns / ns_per_s, value_ns % ns_per_s },
+		.it_interval = { interval_ns / ns_per_s, interval_ns % ns_per_s },
+	};
+
+	if (!place_fd(timerfd_create(clockid, TFD_NONBLOCK), fd))
+		return false;
+	return expect(timerfd_settime(fd, flags, &its, NULL) == 0,
+		      "timerfd_settime %d: %s", fd, strerror(errno));
+}
+
+bool epoll_add(int ep, int fd, uint32_t events, uint64_t data)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = data };
+
+	return expect(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0,
+		      "epoll_ctl ADD %d to %d: %s", fd, ep, strerror(errno));
 }
 
 bool write_all(int fd, const void *buf, size_t len)

@@ -116,6 +116,14 @@ int checkpoint_child(cr_build_fn build, void *arg, unsigned long flags);
 bool place_fd(int fd, int target);
 /* A new pipe with its ends at rfd and wfd. */
 bool pipe_at(int rfd, int wfd);
+/*
+ * A nonblocking timerfd on clockid at fd, armed by timerfd_settime(flags)
+ * with value_ns and interval_ns.
+ */
+bool timerfd_at(int fd, int clockid, int flags, long long value_ns,
+		long long interval_ns);
+/* epoll_ctl(ep, EPOLL_CTL_ADD, fd) with events and data. */
+bool epoll_add(int ep, int fd, uint32_t events, uint64_t data);
 bool write_all(int fd, const void *buf, size_t len);
 /*
  * Sets O_NONBLOCK and reads until the pipe is empty (EAGAIN) or at EOF,
