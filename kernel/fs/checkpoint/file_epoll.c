@@ -21,7 +21,6 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
-#include <linux/bsearch.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <linux/eventpoll.h>
@@ -41,10 +40,10 @@ struct ckpt_epoll_ready_list {
 	struct ckpt_epoll_ready entries[];
 };
 
-/* An item as the snapshot holds it: its record, and its wake rank. */
+/* An item as the snapshot holds it: its record, and when it was added. */
 struct ckpt_epoll_snap_item {
 	struct ckpt_epoll_item rec;
-	u32 wake_rank;		/* among its set's items of its target */
+	u64 add_seq;		/* epoll_cr_item's: the set's add order */
 };
 
 /*
@@ -64,7 +63,6 @@ struct ckpt_epoll_snapshot {
 	struct file *run_file;
 	struct ckpt_obj *run_target;
 	u32 run_start;
-	u32 run_rank;		/* the next wake rank while ranking it */
 };
 
 /* What restart expects of one set's deferred records. */
@@ -109,67 +107,34 @@ static struct ckpt_obj *ckpt_epoll_target(struct ckpt_ctx *ctx,
 	return target;
 }
 
-static int ckpt_epoll_fd_cmp(const void *key, const void *elt)
-{
-	const struct ckpt_epoll_snap_item *item = elt;
-	int fd = *(const int *)key;
-
-	return fd < item->rec.fd ? -1 : fd > item->rec.fd;
-}
-
-/* Under the target's f_lock: no sleeping, no allocation. */
-static int ckpt_epoll_rank_watcher(void *arg, struct file *epfile, int fd)
-{
-	struct ckpt_epoll_snapshot *snap = arg;
-	struct ckpt_epoll_snap_item *item;
-
-	lockdep_assert_held(&snap->run_target->file->f_lock);
-	if (epfile != snap->epoll->file)
-		return 0;
-	/* a run is in fd order until it is ranked */
-	item = bsearch(&fd, snap->items + snap->run_start,
-		       snap->count - snap->run_start, sizeof(*item),
-		       ckpt_epoll_fd_cmp);
-	if (item)
-		item->wake_rank = snap->run_rank++;
-	/* 1 ends the walk once the whole run is ranked */
-	return snap->run_rank == snap->count - snap->run_start;
-}
-
 /* Image order within a run: the item a wakeup reaches last first. */
-static int ckpt_epoll_rank_cmp(const void *a, const void *b)
+static int ckpt_epoll_add_cmp(const void *a, const void *b)
 {
 	const struct ckpt_epoll_snap_item *x = a, *y = b;
 
-	if (x->wake_rank != y->wake_rank)
-		return x->wake_rank > y->wake_rank ? -1 : 1;
-	return x->rec.fd < y->rec.fd ? -1 : x->rec.fd > y->rec.fd;
+	return x->add_seq < y->add_seq ? -1 : x->add_seq > y->add_seq;
 }
 
 /*
  * A target's items are woken newest first, so within one set the order
  * they were added is observable: which of two items ready at once comes
  * first on the ready list.  A run of two or more items is put in the
- * reverse of the order a wakeup reaches them, which restart adds them in.
- * The order across sets (which set a wakeup reaches first) is not kept:
- * see the README.
+ * order they were added, oldest first, which restart adds them in; it
+ * usually is already (dups are often added in fd order).  The order
+ * across sets (which set a wakeup reaches first) is not kept: see the
+ * README.
  */
-static int ckpt_epoll_end_run(struct ckpt_epoll_snapshot *snap)
+static void ckpt_epoll_end_run(struct ckpt_epoll_snapshot *snap)
 {
-	u32 len = snap->count - snap->run_start;
-	int err;
+	struct ckpt_epoll_snap_item *run = snap->items + snap->run_start;
+	u32 len = snap->count - snap->run_start, i;
 
-	if (len < 2)
-		return 0;
-	snap->run_rank = 0;
-	/* the object's reference pins the file; @run_file is a key only */
-	err = eventpoll_cr_walk_watchers(snap->run_target->file,
-					 ckpt_epoll_rank_watcher, snap);
-	if (err < 0)
-		return err;
-	sort(snap->items + snap->run_start, len, sizeof(*snap->items),
-	     ckpt_epoll_rank_cmp, NULL);
-	return 0;
+	for (i = 1; i < len; i++) {
+		if (run[i - 1].add_seq > run[i].add_seq) {
+			sort(run, len, sizeof(*run), ckpt_epoll_add_cmp, NULL);
+			return;
+		}
+	}
 }
 
 static int ckpt_epoll_snapshot_item(void *arg, const struct epoll_cr_item *item)
@@ -181,9 +146,7 @@ static int ckpt_epoll_snapshot_item(void *arg, const struct epoll_cr_item *item)
 	if (item->file != snap->run_file) {
 		struct ckpt_obj *target;
 
-		err = ckpt_epoll_end_run(snap);
-		if (err)
-			return err;
+		ckpt_epoll_end_run(snap);
 		target = ckpt_epoll_target(snap->ctx, snap->epoll, item);
 		if (IS_ERR(target))
 			return PTR_ERR(target);
@@ -202,26 +165,28 @@ static int ckpt_epoll_snapshot_item(void *arg, const struct epoll_cr_item *item)
 			.target_objref = snap->run_target->objref,
 			.events = (__force u32)item->events,
 		},
+		.add_seq = item->add_seq,
 	};
 	return 0;
 }
 
-/* Image order: by target objref, then as ranked. */
+/* Image order: by target objref, then in add order. */
 static int ckpt_epoll_image_cmp(const void *a, const void *b)
 {
 	const struct ckpt_epoll_snap_item *x = a, *y = b;
 
 	if (x->rec.target_objref != y->rec.target_objref)
 		return x->rec.target_objref < y->rec.target_objref ? -1 : 1;
-	return ckpt_epoll_rank_cmp(a, b);
+	return ckpt_epoll_add_cmp(a, b);
 }
 
 /*
  * Puts @snap's items in image order into @out: by target objref, each
- * target's run as ranked.  Objrefs are dense, so where a set's targets
+ * target's run in add order.  Objrefs are dense, so where a set's targets
  * span no more than eight objrefs per item a counting sort does it in
  * linear time; it is stable and a set's items of one target are one
- * ranked run, so it gives the order ckpt_epoll_image_cmp() does.
+ * run already in add order, so it gives the order ckpt_epoll_image_cmp()
+ * does.
  */
 static int ckpt_epoll_image_order(struct ckpt_ctx *ctx,
 				  const struct ckpt_epoll_snapshot *snap,
@@ -379,7 +344,7 @@ static int ckpt_epoll_freeze(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 	err = eventpoll_cr_walk_items_locked(obj->file, ckpt_epoll_snapshot_item,
 					     snap);
 	if (!err)
-		err = ckpt_epoll_end_run(snap);
+		ckpt_epoll_end_run(snap);
 	if (!err && ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
 		err = -ENOMEM;
 	if (!err) {
