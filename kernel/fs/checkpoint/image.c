@@ -4,12 +4,15 @@
  *
  * Writing: a record is opened with its full length, filled with any
  * number of ckpt_write() calls, and closed; bytes reach the image file
- * whenever the buffer fills.  Reading never asks the image file for bytes
- * past the end of the current record, so restart consumes exactly the
- * image and nothing after it, even from a pipe.
+ * whenever the buffer fills.  Restart consumes exactly the image and
+ * nothing after it.  From a stream (a pipe, a FIFO, a socket) reading
+ * never asks for bytes past the end of the current record; from a
+ * regular file it reads a whole buffer at a time and leaves f_pos at the
+ * end of the bytes it consumed.
  *
  * Every byte before the trailer is summed into a zlib-compatible crc32,
- * a whole buffer at a time: when it is written out, or read in.
+ * a whole buffer at a time: when it is written out, or when restart has
+ * consumed it (bytes read ahead may not be the image's).
  */
 #include <linux/crc32.h>
 #include <linux/fs.h>
@@ -29,13 +32,23 @@ int ckpt_image_init(struct ckpt_ctx *ctx, struct file *image)
 		return -ENOMEM;
 	ctx->image = image;
 	ctx->pos = image->f_pos;
+	ctx->read_ahead = S_ISREG(file_inode(image)->i_mode) &&
+			  !(image->f_mode & FMODE_STREAM);
 	return 0;
+}
+
+/* The image file's offset just past the bytes restart has consumed. */
+loff_t ckpt_image_pos(const struct ckpt_ctx *ctx)
+{
+	if (ctx->mode == CKPT_MODE_RESTART)
+		return ctx->pos - (ctx->buf_len - ctx->buf_off);
+	return ctx->pos;
 }
 
 void ckpt_image_release(struct ckpt_ctx *ctx)
 {
 	if (ctx->image && !(ctx->image->f_mode & FMODE_STREAM))
-		ctx->image->f_pos = ctx->pos;
+		ctx->image->f_pos = ckpt_image_pos(ctx);
 	kfree(ctx->buf);
 	ctx->buf = NULL;
 }
@@ -141,31 +154,41 @@ int ckpt_write_record(struct ckpt_ctx *ctx, u32 type, void *rec, u32 len)
 	return err ?: ckpt_write_end(ctx);
 }
 
+/* Sums the bytes consumed since the last sum into @ctx->crc. */
+static void ckpt_sum_consumed(struct ckpt_ctx *ctx)
+{
+	ctx->crc = ckpt_image_crc(ctx->buf + ctx->crc_off,
+				  ctx->buf_off - ctx->crc_off, ctx->crc);
+	ctx->crc_off = ctx->buf_off;
+}
+
 /*
- * Refills the empty buffer with at most @readahead bytes, summing them as
- * they arrive: the buffer never holds bytes past the current record, so
- * the sum is always that of every byte consumed or buffered.
+ * Refills the consumed buffer, after summing what was left of it: with
+ * a whole buffer from a regular file, else with at most @readahead
+ * bytes, the rest of the current record.
  */
 static int ckpt_fill(struct ckpt_ctx *ctx, size_t readahead)
 {
-	enum ckpt_phase phase = ckpt_phase(ctx, CKPT_PHASE_IO);
+	enum ckpt_phase phase = ckpt_phase(ctx, CKPT_PHASE_CHECKSUM);
 	ssize_t got;
 
+	ckpt_sum_consumed(ctx);
+	ckpt_phase(ctx, CKPT_PHASE_IO);
+	if (ctx->read_ahead)
+		readahead = CKPT_BUF_SIZE;
 	if (ckpt_should_fail(ctx, CKPT_FAULT_IO))
 		got = -EIO;
 	else
 		got = kernel_read(ctx->image, ctx->buf,
 				  min_t(size_t, readahead, CKPT_BUF_SIZE),
 				  &ctx->pos);
-	ckpt_phase(ctx, CKPT_PHASE_CHECKSUM);
-	if (got > 0)
-		ctx->crc = ckpt_image_crc(ctx->buf, got, ctx->crc);
 	ckpt_phase(ctx, phase);
 	if (got < 0)
 		return got;
 	if (got == 0)
 		return -EINVAL;		/* truncated image */
 	ctx->buf_off = 0;
+	ctx->crc_off = 0;
 	ctx->buf_len = got;
 	return 0;
 }
@@ -193,9 +216,15 @@ static int ckpt_read_stream(struct ckpt_ctx *ctx, u8 *p, size_t n,
 	return 0;
 }
 
+/*
+ * The sum of every byte before the header just peeked is needed only for
+ * the trailer, so it is taken only then, or when the header starts the
+ * next buffer (which sums the one before it).
+ */
 int ckpt_peek_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
 {
-	u32 crc = ctx->crc;
+	size_t hdr_off = ctx->buf_off;
+	bool straddles = ctx->buf_len - hdr_off < sizeof(*h);
 	int err;
 
 	if (ctx->peeked) {
@@ -204,16 +233,22 @@ int ckpt_peek_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
 	}
 	if (ctx->rec_left)
 		return -EINVAL;		/* record longer than its contents */
-	/* So @crc covers exactly the bytes before this header. */
-	if (WARN_ON_ONCE(ctx->buf_off != ctx->buf_len))
-		return -EINVAL;
+	if (straddles) {
+		ckpt_sum_consumed(ctx);
+		ctx->crc_at_record = ctx->crc;
+	}
 	err = ckpt_read_stream(ctx, (u8 *)&ctx->peek, sizeof(ctx->peek),
 			       sizeof(ctx->peek));
 	if (err)
 		return err;
 	if (ctx->peek.len < sizeof(*h) || ctx->peek.len % 8)
 		return -EINVAL;
-	ctx->crc_at_record = crc;
+	if (!straddles && ctx->peek.type == CKPT_REC_TRAILER) {
+		ctx->buf_off = hdr_off;
+		ckpt_sum_consumed(ctx);
+		ctx->buf_off += sizeof(*h);
+		ctx->crc_at_record = ctx->crc;
+	}
 	ctx->peeked = true;
 	*h = ctx->peek;
 	return 0;

@@ -113,9 +113,11 @@ struct ckpt_ctx {
 	u8 *buf;
 	size_t buf_len;			/* write: pending; read: valid bytes */
 	size_t buf_off;			/* read: consumed bytes */
+	size_t crc_off;			/* read: bytes of @buf in @crc */
+	bool read_ahead;		/* read: whole buffers (a regular file) */
 	u32 rec_left;			/* bytes left in the current record */
-	u32 crc;			/* over every byte written out or read in */
-	u32 crc_at_record;		/* read: crc before the current record */
+	u32 crc;			/* written out, or consumed to @crc_off */
+	u32 crc_at_record;		/* read: crc before the trailer's header */
 	bool peeked;			/* read: @peek holds the next header */
 	struct ckpt_hdr peek;
 
@@ -251,6 +253,7 @@ int ckpt_grow(struct ckpt_ctx *ctx, void **array, u32 *cap, u32 used,
 /* image.c: records in and out through the bounded buffer */
 int ckpt_image_init(struct ckpt_ctx *ctx, struct file *image);
 void ckpt_image_release(struct ckpt_ctx *ctx);
+loff_t ckpt_image_pos(const struct ckpt_ctx *ctx);
 int ckpt_write_begin(struct ckpt_ctx *ctx, u32 type, u32 len);
 int ckpt_write(struct ckpt_ctx *ctx, const void *data, size_t n);
 int ckpt_write_zeros(struct ckpt_ctx *ctx, size_t n);

@@ -6,6 +6,7 @@
  */
 #include <kunit/test.h>
 #include <linux/fs.h>
+#include <linux/pipe_fs_i.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 
@@ -242,9 +243,13 @@ static void image_peek_does_not_consume(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r->nrecords, 1U);
 }
 
-/* Restart must consume exactly the image, even from a stream. */
-static void image_reader_stops_at_record_end(struct kunit *test)
+/*
+ * Restart must consume exactly the image: from a regular file it reads
+ * ahead, and leaves f_pos just past the record it consumed.
+ */
+static void image_reader_leaves_file_at_record_end(struct kunit *test)
 {
+	struct image_fixture *fx = test->priv;
 	struct ckpt_hdr h = { CKPT_REC_FD, 16 };
 	u64 payload = 0, trailing = ~0ULL;
 	struct ckpt_ctx *r;
@@ -255,7 +260,48 @@ static void image_reader_stops_at_record_end(struct kunit *test)
 	r = image_ctx(test, CKPT_MODE_RESTART);
 	KUNIT_ASSERT_EQ(test, ckpt_read_hdr(r, &h), 0);
 	KUNIT_ASSERT_EQ(test, ckpt_read(r, &payload, sizeof(payload)), 0);
-	KUNIT_EXPECT_EQ(test, r->pos, (loff_t)16);
+	KUNIT_EXPECT_EQ(test, r->pos, (loff_t)24);
+	ckpt_image_release(r);
+	KUNIT_EXPECT_EQ(test, fx->image->f_pos, (loff_t)16);
+}
+
+static void image_pipe_fput(void *pipe)
+{
+	struct file **ends = pipe;
+
+	fput(ends[0]);
+	fput(ends[1]);
+}
+
+/*
+ * From a stream nothing can be put back: it never reads past a record
+ * (non-blocking, so a read past it fails the case instead of hanging it).
+ */
+static void image_reader_stops_at_record_end_of_stream(struct kunit *test)
+{
+	struct ckpt_hdr h = { CKPT_REC_FD, 16 };
+	u64 payload = 0, trailing = ~0ULL, left = 0;
+	struct file **ends = kunit_kcalloc(test, 2, sizeof(*ends), GFP_KERNEL);
+	struct ckpt_ctx *r;
+	loff_t pos = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, ends);
+	KUNIT_ASSERT_EQ(test, create_pipe_files(ends, O_NONBLOCK), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, image_pipe_fput, ends), 0);
+	KUNIT_ASSERT_EQ(test, kernel_write(ends[1], &h, sizeof(h), &pos), (ssize_t)sizeof(h));
+	KUNIT_ASSERT_EQ(test, kernel_write(ends[1], &payload, sizeof(payload), &pos),
+			(ssize_t)sizeof(payload));
+	KUNIT_ASSERT_EQ(test, kernel_write(ends[1], &trailing, sizeof(trailing), &pos),
+			(ssize_t)sizeof(trailing));
+	r = ckpt_ctx_alloc(CKPT_MODE_RESTART, 0, ends[0]);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, r);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, image_ctx_free, r), 0);
+	KUNIT_ASSERT_EQ(test, ckpt_read_hdr(r, &h), 0);
+	KUNIT_ASSERT_EQ(test, ckpt_read(r, &payload, sizeof(payload)), 0);
+	pos = 0;
+	KUNIT_ASSERT_EQ(test, kernel_read(ends[0], &left, sizeof(left), &pos),
+			(ssize_t)sizeof(left));
+	KUNIT_EXPECT_EQ(test, left, trailing);
 }
 
 static struct kunit_case image_test_cases[] = {
@@ -272,7 +318,8 @@ static struct kunit_case image_test_cases[] = {
 	KUNIT_CASE(image_crc_matches_zlib),
 	KUNIT_CASE(image_crc_covers_every_written_byte),
 	KUNIT_CASE(image_peek_does_not_consume),
-	KUNIT_CASE(image_reader_stops_at_record_end),
+	KUNIT_CASE(image_reader_leaves_file_at_record_end),
+	KUNIT_CASE(image_reader_stops_at_record_end_of_stream),
 	{}
 };
 
