@@ -84,7 +84,7 @@ static int ckpt_pipe_obj_checkpoint(struct ckpt_ctx *ctx,
 				    struct ckpt_obj *obj)
 {
 	struct ckpt_pipe_frozen *frozen = obj->frozen;
-	struct ckpt_obj *end = xa_load(&ctx->objs, obj->objref + 1);
+	struct ckpt_obj *end = ckpt_obj_at(ctx, obj->objref + 1);
 	struct ckpt_rec_pipe rec = {
 		.objref = obj->objref,
 		.capacity = frozen->capacity,

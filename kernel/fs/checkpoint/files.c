@@ -184,9 +184,9 @@ static int ckpt_collect_fds(struct ckpt_ctx *ctx)
 static int ckpt_detect_leaks(struct ckpt_ctx *ctx)
 {
 	struct ckpt_obj *obj;
-	unsigned long objref;
+	u32 objref;
 
-	xa_for_each(&ctx->objs, objref, obj) {
+	for (objref = 1; (obj = ckpt_obj_at(ctx, objref)); objref++) {
 		long refs;
 
 		if (obj->kind != CKPT_OBJ_FILE)
@@ -217,10 +217,10 @@ static int ckpt_write_image_header(struct ckpt_ctx *ctx)
 static int ckpt_write_objects(struct ckpt_ctx *ctx)
 {
 	struct ckpt_obj *obj;
-	unsigned long objref;
+	u32 objref;
 	int err;
 
-	xa_for_each(&ctx->objs, objref, obj) {
+	for (objref = 1; (obj = ckpt_obj_at(ctx, objref)); objref++) {
 		if (obj->kind == CKPT_OBJ_OWNER)
 			err = obj->owner_ops->checkpoint(ctx, obj);
 		else

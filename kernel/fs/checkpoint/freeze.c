@@ -69,7 +69,7 @@ struct ckpt_freeze {
 static int ckpt_freeze_arrays(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 {
 	struct ckpt_obj *obj;
-	unsigned long objref;
+	u32 objref;
 	u32 n = ctx->nobjects;
 
 	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
@@ -81,7 +81,7 @@ static int ckpt_freeze_arrays(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 	fz->pipes = fz->sets + n;
 	fz->eventfds = fz->pipes + n;
 	fz->timerfds = fz->eventfds + n;
-	xa_for_each(&ctx->objs, objref, obj) {
+	for (objref = 1; (obj = ckpt_obj_at(ctx, objref)); objref++) {
 		if (obj->owner_ops == &ckpt_pipe_owner_ops)
 			fz->pipes[fz->npipes++] = obj;
 		else if (obj->ops == &ckpt_regular_ops)
@@ -238,14 +238,14 @@ static int ckpt_freeze_instant(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 static int ckpt_freeze_read(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 {
 	struct ckpt_obj *obj;
-	unsigned long objref;
+	u32 objref;
 	int err = 0;
 	u32 i;
 
 	for (i = 0; !err && i < fz->npipes; i++)
 		err = ckpt_pipe_obj_freeze(ctx, fz->pipes[i]);
 	/* In objref order: the order of the deferred records they queue. */
-	xa_for_each(&ctx->objs, objref, obj) {
+	for (objref = 1; (obj = ckpt_obj_at(ctx, objref)); objref++) {
 		if (err || obj->kind != CKPT_OBJ_FILE)
 			continue;
 		obj->f_pos = obj->file->f_pos;

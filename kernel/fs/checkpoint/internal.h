@@ -14,7 +14,7 @@
 
 #include <linux/timekeeping.h>
 #include <linux/types.h>
-#include <linux/xarray.h>
+#include <asm/page.h>
 #include <uapi/linux/checkpoint.h>
 
 struct file;
@@ -89,10 +89,10 @@ struct ckpt_obj {
 	u32 objref;			/* 0 for CKPT_OBJ_SKIPPED */
 	u8 kind;			/* enum ckpt_obj_kind */
 	u8 ends_claimed;		/* pipe: BIT(end) per FILE record seen */
+	u8 depth;			/* freeze: epoll: sets of the image above it */
 	u32 nfds;			/* fd-table slots that name this object */
 	int first_fd;			/* lowest such fd, for messages */
 	/* checkpoint: state read in the freeze (freeze.c) */
-	u8 depth;			/* epoll: sets of the image above it */
 	loff_t f_pos;			/* CKPT_OBJ_FILE */
 	u64 count;			/* eventfd counter */
 	void *frozen;			/* pipe: its bytes (kvfree'd with it) */
@@ -128,9 +128,10 @@ struct ckpt_ctx {
 	u64 nitems;
 	u64 nready;
 
-	/* objects: objref -> obj (both modes), pointer -> obj (checkpoint) */
-	struct xarray objs;
-	struct ckpt_obj_slot *index;	/* checkpoint: see objtable.c */
+	/* objects, see objtable.c: objref -> obj, pointer -> obj (checkpoint) */
+	struct ckpt_obj **obj_chunks;	/* checkpoint: see ckpt_obj_at() */
+	u32 obj_chunks_cap;
+	struct ckpt_obj_slot *index;	/* checkpoint */
 	u32 index_bits;
 	u32 index_used;
 	unsigned long **rpages;		/* restart: see objtable.c */
@@ -281,7 +282,26 @@ void ckpt_objs_release(struct ckpt_ctx *ctx);
 struct ckpt_obj *ckpt_obj_find(struct ckpt_ctx *ctx, const void *ptr);
 struct ckpt_obj *ckpt_obj_add(struct ckpt_ctx *ctx, void *ptr,
 			      enum ckpt_obj_kind kind);
-void ckpt_obj_free(struct ckpt_obj *obj);
+
+/* Checkpoint's objects, in chunks of two pages, never moved. */
+#define CKPT_OBJ_CHUNK_BYTES	(2 * PAGE_SIZE)
+#define CKPT_OBJS_PER_CHUNK	(CKPT_OBJ_CHUNK_BYTES / sizeof(struct ckpt_obj))
+
+/*
+ * Checkpoint: the object @objref names, or NULL if none does, so
+ * "for (objref = 1; (obj = ckpt_obj_at(ctx, objref)); objref++)" is a
+ * pass over every object with an objref, in objref order.
+ */
+static inline struct ckpt_obj *ckpt_obj_at(const struct ckpt_ctx *ctx,
+					   u32 objref)
+{
+	u32 i = objref - 1;
+
+	if (!objref || objref > ctx->nobjects)
+		return NULL;
+	return &ctx->obj_chunks[i / CKPT_OBJS_PER_CHUNK][i % CKPT_OBJS_PER_CHUNK];
+}
+
 int ckpt_restored_add(struct ckpt_ctx *ctx, u32 objref, void *ptr,
 		      enum ckpt_obj_kind kind);
 void *ckpt_restored_get(struct ckpt_ctx *ctx, u32 objref,

@@ -3,9 +3,16 @@
  * The object table: every file (and pipe) of an image exactly once.
  *
  * Objrefs are handed out 1, 2, 3... in the order objects are first met,
- * so they double as the index of @ctx->objs and as the order objects are
- * written.  At checkpoint an index finds an object by its kernel pointer;
- * pointers never reach the image.
+ * so they double as the index of the object table and as the order
+ * objects are written.  At checkpoint an index finds an object by its
+ * kernel pointer; pointers never reach the image.
+ *
+ * Both tables are chunked arrays indexed by objref (see ckpt_chunk_at()):
+ * checkpoint's holds the objects themselves, in objref order, so a pass
+ * over every object reads memory in order and adding one allocates
+ * nothing but, now and then, a chunk; skipped files, which have no
+ * objref, are allocated one by one and held by the index alone.
+ * Restart's holds one tagged word per object.
  *
  * The index is an open-addressing table (linear probing, at most half
  * full, doubled when it would be more), holding each pointer beside its
@@ -73,18 +80,50 @@ static int ckpt_index_reserve(struct ckpt_ctx *ctx)
 
 int ckpt_objs_init(struct ckpt_ctx *ctx)
 {
-	xa_init_flags(&ctx->objs, XA_FLAGS_ALLOC1);
 	if (ctx->mode != CKPT_MODE_CHECKPOINT)
 		return 0;
 	return ckpt_index_alloc(ctx, CKPT_INDEX_MIN_BITS);
 }
 
-void ckpt_obj_free(struct ckpt_obj *obj)
+/*
+ * Room for entry @used (0-based) of a chunked array, whose chunk i holds
+ * entries i * @per to (i + 1) * @per - 1 in @bytes, zeroed, and never
+ * moves.  A chunk is taken only for an entry that is then used.
+ */
+static int ckpt_chunk_reserve(struct ckpt_ctx *ctx, void ***chunks, u32 *cap,
+			      u32 used, u32 per, size_t bytes)
+{
+	u32 chunk = used / per;
+	int err;
+
+	if (used % per)
+		return 0;
+	err = ckpt_grow(ctx, (void **)chunks, cap, chunk, sizeof(**chunks), 16);
+	if (err)
+		return err;
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
+	/* from the slab, as every allocation of ours, so it is accounted */
+	(*chunks)[chunk] = kzalloc(bytes, GFP_KERNEL);
+	return (*chunks)[chunk] ? 0 : -ENOMEM;
+}
+
+/* Frees the chunks holding @used entries, and the chunk array. */
+static void ckpt_chunks_free(void **chunks, u32 used, u32 per)
+{
+	u32 chunk;
+
+	for (chunk = 0; chunk < DIV_ROUND_UP(used, per); chunk++)
+		kfree(chunks[chunk]);
+	kvfree(chunks);
+}
+
+/* Drops what an object holds: its file's reference, its frozen state. */
+static void ckpt_obj_put(struct ckpt_obj *obj)
 {
 	if (obj->file)
 		fput(obj->file);
 	kvfree(obj->frozen);
-	kfree(obj);
 }
 
 struct ckpt_obj *ckpt_obj_find(struct ckpt_ctx *ctx, const void *ptr)
@@ -109,28 +148,30 @@ struct ckpt_obj *ckpt_obj_add(struct ckpt_ctx *ctx, void *ptr,
 	err = ckpt_index_reserve(ctx);
 	if (err)
 		return ERR_PTR(err);
-	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
-		return ERR_PTR(-ENOMEM);
-	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
-	if (!obj)
-		return ERR_PTR(-ENOMEM);
-	obj->ptr = ptr;
-	obj->kind = kind;
-	obj->first_fd = -1;
-
-	if (kind != CKPT_OBJ_SKIPPED) {
-		err = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? -ENOMEM :
-		      xa_alloc(&ctx->objs, &objref, obj, xa_limit_32b,
-			       GFP_KERNEL);
-		if (err) {
-			kfree(obj);
+	if (kind == CKPT_OBJ_SKIPPED) {
+		if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+			return ERR_PTR(-ENOMEM);
+		obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+		if (!obj)
+			return ERR_PTR(-ENOMEM);
+	} else {
+		if (ctx->nobjects == U32_MAX)
+			return ERR_PTR(-ENOSPC);
+		err = ckpt_chunk_reserve(ctx, (void ***)&ctx->obj_chunks,
+					 &ctx->obj_chunks_cap, ctx->nobjects,
+					 CKPT_OBJS_PER_CHUNK,
+					 CKPT_OBJ_CHUNK_BYTES);
+		if (err)
 			return ERR_PTR(err);
-		}
+		objref = ++ctx->nobjects;
+		obj = ckpt_obj_at(ctx, objref);
 		obj->objref = objref;
-		ctx->nobjects++;
 		if (kind == CKPT_OBJ_FILE)
 			obj->file = get_file(ptr);
 	}
+	obj->ptr = ptr;
+	obj->kind = kind;
+	obj->first_fd = -1;
 	/* After the last failure: an object is indexed once it is owned. */
 	slot = ckpt_index_probe(ctx, ptr);
 	*slot = (struct ckpt_obj_slot) { .ptr = ptr, .obj = obj };
@@ -162,20 +203,8 @@ static unsigned long *ckpt_rslot(const struct ckpt_ctx *ctx, u32 objref)
 /* Room for object ctx->nobjects + 1. */
 static int ckpt_rslot_reserve(struct ckpt_ctx *ctx)
 {
-	u32 page = ctx->nobjects / CKPT_RSLOTS_PER_PAGE;
-	int err;
-
-	if (ctx->nobjects % CKPT_RSLOTS_PER_PAGE)
-		return 0;
-	err = ckpt_grow(ctx, (void **)&ctx->rpages, &ctx->rpages_cap, page,
-			sizeof(*ctx->rpages), 16);
-	if (err)
-		return err;
-	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
-		return -ENOMEM;
-	/* from the slab, as every allocation of ours, so it is accounted */
-	ctx->rpages[page] = kzalloc(PAGE_SIZE, GFP_KERNEL);
-	return ctx->rpages[page] ? 0 : -ENOMEM;
+	return ckpt_chunk_reserve(ctx, (void ***)&ctx->rpages, &ctx->rpages_cap,
+				  ctx->nobjects, CKPT_RSLOTS_PER_PAGE, PAGE_SIZE);
 }
 
 /*
@@ -278,7 +307,7 @@ int ckpt_restored_all_named(struct ckpt_ctx *ctx)
 /* Drops the files and owner states of restart's table, and the table. */
 static void ckpt_restored_release(struct ckpt_ctx *ctx)
 {
-	u32 objref, page;
+	u32 objref;
 
 	for (objref = 1; objref <= ctx->nobjects; objref++) {
 		unsigned long slot = *ckpt_rslot(ctx, objref);
@@ -294,31 +323,33 @@ static void ckpt_restored_release(struct ckpt_ctx *ctx)
 			fput(ptr);
 		}
 	}
-	/* a page is taken only for an object that is then added */
-	for (page = 0; page < DIV_ROUND_UP(ctx->nobjects, CKPT_RSLOTS_PER_PAGE);
-	     page++)
-		kfree(ctx->rpages[page]);
-	kvfree(ctx->rpages);
+	ckpt_chunks_free((void **)ctx->rpages, ctx->nobjects,
+			 CKPT_RSLOTS_PER_PAGE);
 	ctx->rpages = NULL;
 }
 
 void ckpt_objs_release(struct ckpt_ctx *ctx)
 {
 	struct ckpt_obj *obj;
-	unsigned long objref;
-	u32 i;
+	u32 objref, i;
 
+	if (ctx->mode == CKPT_MODE_RESTART) {
+		ckpt_restored_release(ctx);
+		return;
+	}
 	/* Skipped objects have no objref: the index alone holds them. */
 	for (i = 0; ctx->index && i < BIT(ctx->index_bits); i++) {
 		obj = ctx->index[i].obj;
-		if (obj && obj->kind == CKPT_OBJ_SKIPPED)
-			ckpt_obj_free(obj);
+		if (obj && obj->kind == CKPT_OBJ_SKIPPED) {
+			ckpt_obj_put(obj);
+			kfree(obj);
+		}
 	}
 	kvfree(ctx->index);
 	ctx->index = NULL;
-	if (ctx->mode == CKPT_MODE_RESTART)
-		ckpt_restored_release(ctx);
-	xa_for_each(&ctx->objs, objref, obj)
-		ckpt_obj_free(obj);
-	xa_destroy(&ctx->objs);
+	for (objref = 1; (obj = ckpt_obj_at(ctx, objref)); objref++)
+		ckpt_obj_put(obj);
+	ckpt_chunks_free((void **)ctx->obj_chunks, ctx->nobjects,
+			 CKPT_OBJS_PER_CHUNK);
+	ctx->obj_chunks = NULL;
 }

@@ -181,6 +181,57 @@ static void objtable_restored_table_spans_pages(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, file_count(file), 1L + 2 * per_page + 1);
 }
 
+/* Checkpoint's objects span chunks: each objref finds its own object. */
+static void objtable_objects_span_chunks(struct kunit *test)
+{
+	struct ckpt_ctx *ctx = objtable_ctx(test, CKPT_MODE_CHECKPOINT);
+	u32 n = 2 * CKPT_OBJS_PER_CHUNK + 1, objref;
+	u8 *ptrs = kunit_kzalloc(test, n, GFP_KERNEL);
+	struct ckpt_obj *obj;
+
+	KUNIT_ASSERT_NOT_NULL(test, ptrs);
+	for (objref = 1; objref <= n; objref++) {
+		obj = ckpt_obj_add(ctx, &ptrs[objref - 1], CKPT_OBJ_OWNER);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, obj);
+		KUNIT_ASSERT_EQ(test, obj->objref, objref);
+	}
+	for (objref = 1; objref <= n; objref++) {
+		obj = ckpt_obj_at(ctx, objref);
+		KUNIT_ASSERT_NOT_NULL(test, obj);
+		KUNIT_EXPECT_PTR_EQ(test, obj->ptr, (void *)&ptrs[objref - 1]);
+		KUNIT_EXPECT_PTR_EQ(test, ckpt_obj_find(ctx, &ptrs[objref - 1]), obj);
+	}
+	KUNIT_EXPECT_NULL(test, ckpt_obj_at(ctx, 0));
+	KUNIT_EXPECT_NULL(test, ckpt_obj_at(ctx, n + 1));
+	n = 0;
+	for (objref = 1; (obj = ckpt_obj_at(ctx, objref)); objref++)
+		n++;
+	KUNIT_EXPECT_EQ(test, n, ctx->nobjects);
+}
+
+/* A chunk that cannot be had is -ENOMEM, the table as it was. */
+static void objtable_chunk_failure_keeps_the_table(struct kunit *test)
+{
+	struct ckpt_ctx *ctx = objtable_ctx(test, CKPT_MODE_CHECKPOINT);
+	u32 n = CKPT_OBJS_PER_CHUNK, i;
+	u8 *ptrs = kunit_kzalloc(test, n + 1, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ptrs);
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ckpt_obj_add(ctx, &ptrs[i],
+								CKPT_OBJ_OWNER));
+	/* the next add's only fault point is its new chunk */
+	ctx->fail_nth[CKPT_FAULT_ALLOC] = ctx->fault_calls[CKPT_FAULT_ALLOC] + 1;
+	KUNIT_EXPECT_PTR_EQ(test, ckpt_obj_add(ctx, &ptrs[n], CKPT_OBJ_OWNER),
+			    ERR_PTR(-ENOMEM));
+	KUNIT_EXPECT_EQ(test, ctx->nobjects, n);
+	KUNIT_EXPECT_NULL(test, ckpt_obj_find(ctx, &ptrs[n]));
+	KUNIT_EXPECT_NULL(test, ckpt_obj_at(ctx, n + 1));
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, ckpt_obj_add(ctx, &ptrs[n],
+							CKPT_OBJ_OWNER));
+	KUNIT_EXPECT_PTR_EQ(test, ckpt_obj_at(ctx, n + 1)->ptr, (void *)&ptrs[n]);
+}
+
 /*
  * Past half of its first size the pointer index moves to a larger one:
  * every pointer is still found, with its own object.
@@ -258,6 +309,8 @@ static struct kunit_case objtable_test_cases[] = {
 	KUNIT_CASE(objtable_adding_twice_is_refused),
 	KUNIT_CASE(objtable_skipped_object_has_no_objref),
 	KUNIT_CASE(objtable_file_object_holds_a_reference),
+	KUNIT_CASE(objtable_objects_span_chunks),
+	KUNIT_CASE(objtable_chunk_failure_keeps_the_table),
 	KUNIT_CASE(objtable_index_grows_keeping_every_pointer),
 	KUNIT_CASE(objtable_index_growth_failure_keeps_the_index),
 	KUNIT_CASE(objtable_restored_objrefs_must_be_sequential),
