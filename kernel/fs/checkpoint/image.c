@@ -38,7 +38,7 @@ int ckpt_image_init(struct ckpt_ctx *ctx, struct file *image)
 }
 
 /* The image file's offset just past the bytes restart has consumed. */
-loff_t ckpt_image_pos(const struct ckpt_ctx *ctx)
+static loff_t ckpt_image_pos(const struct ckpt_ctx *ctx)
 {
 	if (ctx->mode == CKPT_MODE_RESTART)
 		return ctx->pos - (ctx->buf_len - ctx->buf_off);

@@ -254,7 +254,6 @@ int ckpt_grow(struct ckpt_ctx *ctx, void **array, u32 *cap, u32 used,
 /* image.c: records in and out through the bounded buffer */
 int ckpt_image_init(struct ckpt_ctx *ctx, struct file *image);
 void ckpt_image_release(struct ckpt_ctx *ctx);
-loff_t ckpt_image_pos(const struct ckpt_ctx *ctx);
 int ckpt_write_begin(struct ckpt_ctx *ctx, u32 type, u32 len);
 int ckpt_write(struct ckpt_ctx *ctx, const void *data, size_t n);
 int ckpt_write_zeros(struct ckpt_ctx *ctx, size_t n);
