@@ -7,7 +7,7 @@
  * objects are written.  At checkpoint an index finds an object by its
  * kernel pointer; pointers never reach the image.
  *
- * Both tables are chunked arrays indexed by objref (see ckpt_chunk_at()):
+ * Both tables are chunked arrays indexed by objref (ckpt_chunk_reserve()):
  * checkpoint's holds the objects themselves, in objref order, so a pass
  * over every object reads memory in order and adding one allocates
  * nothing but, now and then, a chunk; skipped files, which have no
