@@ -154,12 +154,12 @@ int ckpt_write_record(struct ckpt_ctx *ctx, u32 type, void *rec, u32 len)
 	return err ?: ckpt_write_end(ctx);
 }
 
-/* Sums the bytes consumed since the last sum into @ctx->crc. */
-static void ckpt_sum_consumed(struct ckpt_ctx *ctx)
+/* Sums the buffer's bytes from the last sum up to @off into @ctx->crc. */
+static void ckpt_sum_to(struct ckpt_ctx *ctx, size_t off)
 {
-	ctx->crc = ckpt_image_crc(ctx->buf + ctx->crc_off,
-				  ctx->buf_off - ctx->crc_off, ctx->crc);
-	ctx->crc_off = ctx->buf_off;
+	ctx->crc = ckpt_image_crc(ctx->buf + ctx->crc_off, off - ctx->crc_off,
+				  ctx->crc);
+	ctx->crc_off = off;
 }
 
 /*
@@ -172,7 +172,7 @@ static int ckpt_fill(struct ckpt_ctx *ctx, size_t readahead)
 	enum ckpt_phase phase = ckpt_phase(ctx, CKPT_PHASE_CHECKSUM);
 	ssize_t got;
 
-	ckpt_sum_consumed(ctx);
+	ckpt_sum_to(ctx, ctx->buf_off);
 	ckpt_phase(ctx, CKPT_PHASE_IO);
 	if (ctx->read_ahead)
 		readahead = CKPT_BUF_SIZE;
@@ -234,7 +234,7 @@ int ckpt_peek_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
 	if (ctx->rec_left)
 		return -EINVAL;		/* record longer than its contents */
 	if (straddles) {
-		ckpt_sum_consumed(ctx);
+		ckpt_sum_to(ctx, hdr_off);
 		ctx->crc_at_record = ctx->crc;
 	}
 	err = ckpt_read_stream(ctx, (u8 *)&ctx->peek, sizeof(ctx->peek),
@@ -244,9 +244,7 @@ int ckpt_peek_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
 	if (ctx->peek.len < sizeof(*h) || ctx->peek.len % 8)
 		return -EINVAL;
 	if (!straddles && ctx->peek.type == CKPT_REC_TRAILER) {
-		ctx->buf_off = hdr_off;
-		ckpt_sum_consumed(ctx);
-		ctx->buf_off += sizeof(*h);
+		ckpt_sum_to(ctx, hdr_off);
 		ctx->crc_at_record = ctx->crc;
 	}
 	ctx->peeked = true;
