@@ -44,7 +44,7 @@ struct ckpt_pipe_frozen {
  * In the freeze, under pipe->mutex: copies the buffered bytes without
  * consuming them, and the capacity F_GETPIPE_SZ would give.
  */
-int ckpt_pipe_obj_freeze(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
+static int ckpt_pipe_obj_freeze(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 {
 	struct pipe_inode_info *pipe = obj->ptr;
 	struct ckpt_pipe_frozen *frozen;
@@ -291,6 +291,7 @@ static int ckpt_pipe_obj_restored(struct ckpt_ctx *ctx,
 
 const struct ckpt_owner_ops ckpt_pipe_owner_ops = {
 	.record = CKPT_REC_PIPE,
+	.freeze = ckpt_pipe_obj_freeze,
 	.checkpoint = ckpt_pipe_obj_checkpoint,
 	.restore = ckpt_pipe_obj_restore,
 	.restored = ckpt_pipe_obj_restored,

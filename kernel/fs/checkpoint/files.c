@@ -32,6 +32,9 @@ static const struct ckpt_file_ops *const ckpt_file_types[] = {
 	&ckpt_epoll_ops,
 	&ckpt_timerfd_ops,
 	&ckpt_signalfd_ops,
+#if IS_BUILTIN(CONFIG_UNIX)
+	&ckpt_unix_ops,
+#endif
 };
 
 static const struct ckpt_file_ops *ckpt_ops_of_file(struct file *file)

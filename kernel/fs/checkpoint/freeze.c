@@ -36,6 +36,11 @@
  * (eventfd counters, timer states, ready lists) is copied into memory
  * allocated before, as nothing may sleep there.
  *
+ * A UNIX socket pair has no such lock: af_unix wakes epoll items after it
+ * drops the locks it queued under.  So file_unix.c checkpoints only a
+ * pair nothing outside the table can reach, whose state the stopped
+ * table's owner alone could change.
+ *
  * A signalfd is ready for whichever task polls it with a signal pending,
  * which no lock here holds still; restart polls its items again in the
  * restoring task (see file_signalfd.c), so its ready list entries need
@@ -240,17 +245,16 @@ static int ckpt_freeze_read(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 	struct ckpt_obj *obj;
 	u32 objref;
 	int err = 0;
-	u32 i;
 
-	for (i = 0; !err && i < fz->npipes; i++)
-		err = ckpt_pipe_obj_freeze(ctx, fz->pipes[i]);
 	/* In objref order: the order of the deferred records they queue. */
-	for (objref = 1; (obj = ckpt_obj_at(ctx, objref)); objref++) {
-		if (err || obj->kind != CKPT_OBJ_FILE)
-			continue;
-		obj->f_pos = obj->file->f_pos;
-		if (obj->ops->freeze)
-			err = obj->ops->freeze(ctx, obj);
+	for (objref = 1; !err && (obj = ckpt_obj_at(ctx, objref)); objref++) {
+		if (obj->kind == CKPT_OBJ_OWNER) {
+			err = obj->owner_ops->freeze(ctx, obj);
+		} else if (obj->kind == CKPT_OBJ_FILE) {
+			obj->f_pos = obj->file->f_pos;
+			if (obj->ops->freeze)
+				err = obj->ops->freeze(ctx, obj);
+		}
 	}
 	return err ?: ckpt_freeze_instant(ctx, fz);
 }

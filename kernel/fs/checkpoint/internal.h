@@ -80,12 +80,12 @@ enum ckpt_phase {
 };
 
 /*
- * An object of a checkpoint: a file, or a pipe both of whose ends refer to
- * it.  It holds a reference on @file.  (Restart keeps no such struct: its
+ * An object of a checkpoint: a file, or a pipe or socket pair both of
+ * whose ends refer to it.  It holds a reference on @file.  (Restart keeps no such struct: its
  * objects are words of a table, see objtable.c.)
  */
 struct ckpt_obj {
-	void *ptr;			/* struct file or struct pipe_inode_info */
+	void *ptr;			/* struct file, pipe_inode_info or sock */
 	u32 objref;			/* 0 for CKPT_OBJ_SKIPPED */
 	u8 kind;			/* enum ckpt_obj_kind */
 	u8 ends_claimed;		/* pipe: BIT(end) per FILE record seen */
@@ -95,7 +95,7 @@ struct ckpt_obj {
 	/* checkpoint: state read in the freeze (freeze.c) */
 	loff_t f_pos;			/* CKPT_OBJ_FILE */
 	u64 count;			/* eventfd counter */
-	void *frozen;			/* pipe: its bytes (kvfree'd with it) */
+	void *frozen;			/* owner: its state (kvfree'd with it) */
 	struct file *file;		/* CKPT_OBJ_FILE */
 	const struct ckpt_file_ops *ops; /* CKPT_OBJ_FILE */
 	const struct ckpt_owner_ops *owner_ops; /* CKPT_OBJ_OWNER */
@@ -323,8 +323,10 @@ void ckpt_drop_deferred(struct ckpt_ctx *ctx);
 
 /*
  * An object that files of one type belong to and that precedes the first
- * of them in the image, in a record of its own (@record): a pipe, which
- * both its ends name.  @checkpoint writes that record.  At restart the
+ * of them in the image, in a record of its own (@record): a pipe or a
+ * UNIX socket pair, which both its ends name.  @freeze reads its state
+ * in the freeze, with every lock of steps 2-4 held (see freeze.c), into
+ * &ckpt_obj.frozen; @checkpoint writes that record.  At restart the
  * object is its owner's state, which starts with struct ckpt_owner_state:
  * @restore reads one record and adds the state (ckpt_restored_add());
  * the FILE records of its files take what they need of it; @restored
@@ -338,6 +340,7 @@ struct ckpt_owner_state {
 
 struct ckpt_owner_ops {
 	u32 record;
+	int (*freeze)(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
 	int (*checkpoint)(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
 	int (*restore)(struct ckpt_ctx *ctx, const struct ckpt_hdr *h);
 	int (*restored)(struct ckpt_ctx *ctx, struct ckpt_owner_state *owner);
@@ -373,6 +376,7 @@ extern const struct ckpt_file_ops ckpt_eventfd_ops;
 extern const struct ckpt_file_ops ckpt_epoll_ops;
 extern const struct ckpt_file_ops ckpt_timerfd_ops;
 extern const struct ckpt_file_ops ckpt_signalfd_ops;
+extern const struct ckpt_file_ops ckpt_unix_ops;
 
 /* file_signalfd.c: @file's readiness is the polling task's (a signalfd) */
 bool ckpt_ready_per_task(struct file *file);
@@ -393,8 +397,7 @@ int ckpt_read_spec(struct ckpt_ctx *ctx, void *spec, u32 size, u32 spec_len);
 /* freeze.c: every object's state at one instant */
 int ckpt_freeze(struct ckpt_ctx *ctx);
 
-/* file_pipe.c: the pipe object, copied in the freeze (under its mutex) */
 extern const struct ckpt_owner_ops ckpt_pipe_owner_ops;
-int ckpt_pipe_obj_freeze(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
+extern const struct ckpt_owner_ops ckpt_unix_owner_ops;
 
 #endif /* _FS_CHECKPOINT_INTERNAL_H */

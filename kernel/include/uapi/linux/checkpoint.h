@@ -91,6 +91,7 @@
  * @CKPT_REC_EPOLL_ITEMS: &struct ckpt_rec_epoll_items, a chunk of a set's items
  * @CKPT_REC_EPOLL_READY: &struct ckpt_rec_epoll_ready, a chunk of a ready list
  * @CKPT_REC_TRAILER: &struct ckpt_rec_trailer, last and once
+ * @CKPT_REC_UNIX_PAIR: &struct ckpt_rec_unix_pair, one per UNIX socket pair
  */
 enum ckpt_record_type {
 	CKPT_REC_HEADER		= 1,
@@ -100,6 +101,7 @@ enum ckpt_record_type {
 	CKPT_REC_EPOLL_ITEMS	= 5,
 	CKPT_REC_EPOLL_READY	= 6,
 	CKPT_REC_TRAILER	= 7,
+	CKPT_REC_UNIX_PAIR	= 8,
 };
 
 /**
@@ -139,6 +141,8 @@ struct ckpt_rec_header {
  * @CKPT_FILE_EPOLL: an epoll set; &struct ckpt_file_epoll follows
  * @CKPT_FILE_TIMERFD: a timerfd; &struct ckpt_file_timerfd follows
  * @CKPT_FILE_SIGNALFD: a signalfd; &struct ckpt_file_signalfd follows
+ * @CKPT_FILE_UNIX: one end of a UNIX socket pair object;
+ *	&struct ckpt_file_unix follows
  */
 enum ckpt_file_type {
 	CKPT_FILE_REGULAR	= 1,
@@ -147,6 +151,7 @@ enum ckpt_file_type {
 	CKPT_FILE_EPOLL		= 4,
 	CKPT_FILE_TIMERFD	= 5,
 	CKPT_FILE_SIGNALFD	= 6,
+	CKPT_FILE_UNIX		= 7,
 };
 
 /**
@@ -193,6 +198,16 @@ struct ckpt_file_pipe {
 
 #define CKPT_PIPE_READ_END	0
 #define CKPT_PIPE_WRITE_END	1
+
+/**
+ * struct ckpt_file_unix - type-specific part of a %CKPT_FILE_UNIX file
+ * @pair_objref: the pair object (&struct ckpt_rec_unix_pair) this end is of
+ * @end: 0 or 1, the index into &ckpt_rec_unix_pair.ends
+ */
+struct ckpt_file_unix {
+	__u32 pair_objref;
+	__u32 end;
+};
 
 /**
  * struct ckpt_file_eventfd - type-specific part of a %CKPT_FILE_EVENTFD file
@@ -290,6 +305,55 @@ struct ckpt_rec_pipe {
 	__u32 capacity;
 	__u32 nbytes;
 	__u32 __pad;
+};
+
+/* &ckpt_unix_end.flags */
+#define CKPT_UNIX_CLOSED	0x1	/* closed before the checkpoint */
+#define CKPT_UNIX_SNDBUF_SET	0x2	/* SO_SNDBUF was set */
+#define CKPT_UNIX_RCVBUF_SET	0x4	/* SO_RCVBUF was set */
+
+/**
+ * struct ckpt_unix_end - one end of a UNIX socket pair
+ * @flags: %CKPT_UNIX_CLOSED, %CKPT_UNIX_SNDBUF_SET, %CKPT_UNIX_RCVBUF_SET
+ * @shutdown: RCV_SHUTDOWN (1) and SEND_SHUTDOWN (2), as the end has them
+ * @err: the pending error SO_ERROR would give (ECONNRESET after a peer
+ *	closed with unread data), positive, or 0
+ * @sndbuf: SO_SNDBUF as getsockopt(2) gives it
+ * @rcvbuf: SO_RCVBUF as getsockopt(2) gives it
+ * @peek_off: SO_PEEK_OFF, -1 when off
+ * @nmsgs: messages queued to be received by this end (0 for SOCK_STREAM)
+ * @nbytes: bytes queued to be received by this end
+ *
+ * A closed end has only its flag set.
+ */
+struct ckpt_unix_end {
+	__u32 flags;
+	__u32 shutdown;
+	__u32 err;
+	__u32 sndbuf;
+	__u32 rcvbuf;
+	__s32 peek_off;
+	__u32 nmsgs;
+	__u32 nbytes;
+};
+
+/**
+ * struct ckpt_rec_unix_pair - a socketpair(2), named by both its ends
+ * @h: &ckpt_hdr.type is %CKPT_REC_UNIX_PAIR
+ * @objref: this object's reference
+ * @sock_type: SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET
+ * @ends: end 0 is the end first seen in the fd table
+ *
+ * Then, for datagrams and seqpackets, the length of every message queued
+ * to end 0, then to end 1 (__u32 each, the whole NUL-padded to 8); then the
+ * bytes queued to end 0, NUL-padded to 8; then those queued to end 1,
+ * NUL-padded to 8.  Messages are in the order they are received.
+ */
+struct ckpt_rec_unix_pair {
+	struct ckpt_hdr h;
+	__u32 objref;
+	__u32 sock_type;
+	struct ckpt_unix_end ends[2];
 };
 
 #define CKPT_FD_CLOEXEC		0x1
