@@ -6,19 +6,18 @@
  * record naming the pair.  Restart makes a new pair as socketpair(2)
  * would (so SO_PEERCRED is the restorer's), sends the queued messages
  * from one end to the other, and closes an end no FILE record claims
- * once every object is read, as it was closed when the checkpoint was
- * taken.
+ * once every object is read: one closed when the checkpoint was taken,
+ * or one held only outside the table.
  *
- * The freeze holds no lock of af_unix: a send wakes epoll items after it
- * drops the locks it queued under, so no lock joins a queue to the ready
- * lists (see freeze.c).  Instead a pair is checkpointed only when nothing
- * but the checkpointed table can reach either end: every live end is an
- * fd of the table and has no other reference, and nothing is in flight
- * that could reach one.  A bound, listening or unconnected socket is not of
- * this type (see ckpt_unix_match()); of pairs, what is refused is refused
- * with the fd named: a peer held elsewhere or connected elsewhere, files
- * (SCM_RIGHTS) or credentials in flight, out-of-band data, SO_PASSCRED,
- * SO_PASSSEC, SO_PASSPIDFD and socket filters.
+ * The freeze reads a pair under both ends' iolock (no receive) and, at
+ * its instant, their unix_state_lock(), under which af_unix changes a
+ * connection and wakes its epoll items (see freeze.c): other tasks may
+ * send, receive, shut down and close meanwhile.  A bound, listening or
+ * unconnected socket is not of this type (see ckpt_unix_match()); of
+ * pairs, what is refused is refused with the fd named: a peer connected
+ * elsewhere, files (SCM_RIGHTS, -EBUSY) or credentials in flight,
+ * out-of-band data, SO_PASSCRED, SO_PASSSEC, SO_PASSPIDFD, socket
+ * filters and sockmaps (-EOPNOTSUPP).
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -78,10 +77,16 @@ static void *ckpt_unix_owner(struct file *file)
 	return peer && peer < sk ? peer : sk;
 }
 
-/* A pair as the freeze saw it: the record, then lengths, then bytes. */
+/*
+ * A pair in the freeze: its two socks (end 0, the table's first, and its
+ * peer), then the record read at the instant; once the queues are copied,
+ * the lengths and bytes that follow the record in the image.
+ */
 struct ckpt_unix_frozen {
+	struct sock *sk[2];
+	int fd;				/* end 0's, for messages */
 	struct ckpt_rec_unix_pair rec;
-	u32 payload;			/* bytes after the record */
+	u32 payload;			/* bytes of @data */
 	u8 data[];
 };
 
@@ -91,45 +96,88 @@ static int ckpt_unix_refuse(int fd, const char *why, int err)
 	return err;
 }
 
-/*
- * The end's own state, and whether it can be restored at all.  @obj is
- * the end's FILE object, or NULL for a closed end.
+/**
+ * ckpt_unix_freeze_socks - the socks the freeze locks for a pair
+ * @ctx: the checkpoint
+ * @obj: a pair object
+ * @sk: gets end 0 and its peer, which may be closed
+ *
+ * Before the freeze locks anything: readies @obj's frozen state.  The
+ * instant checks the peer again (ckpt_unix_obj_freeze_atomic()).
+ *
+ * Return: 0, -ENOMEM, or -EOPNOTSUPP for a peer connected elsewhere.
  */
-static int ckpt_unix_check_end(struct ckpt_ctx *ctx, struct sock *sk,
-			       struct ckpt_obj *obj, int fd)
+int ckpt_unix_freeze_socks(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
+			   struct sock **sk)
+{
+	struct ckpt_obj *first = ckpt_obj_at(ctx, obj->objref + 1);
+	struct ckpt_unix_frozen *frozen;
+	bool mutual;
+
+	sk[0] = ckpt_unix_sk(first->file);
+	unix_state_lock(sk[0]);
+	sk[1] = unix_peer(sk[0]);
+	if (sk[1])
+		sock_hold(sk[1]);
+	unix_state_unlock(sk[0]);
+	/* Match saw a peer; only a connect(2) through a shared file drops it. */
+	if (!sk[1])
+		return ckpt_unix_refuse(first->first_fd, "disconnected while checkpointed",
+					-EBUSY);
+	/* A closed peer has let go of its own peer; a live one must not. */
+	unix_state_lock(sk[1]);
+	mutual = sock_flag(sk[1], SOCK_DEAD) || unix_peer(sk[1]) == sk[0];
+	unix_state_unlock(sk[1]);
+	sock_put(sk[1]);	/* sk[0] holds it while connected to it */
+	if (!mutual)
+		return ckpt_unix_refuse(first->first_fd, "whose peer is connected elsewhere",
+					-EOPNOTSUPP);
+
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
+	frozen = kvzalloc(sizeof(*frozen), GFP_KERNEL);
+	if (!frozen)
+		return -ENOMEM;
+	frozen->sk[0] = sk[0];
+	frozen->sk[1] = sk[1];
+	frozen->fd = first->first_fd;
+	frozen->rec.objref = obj->objref;
+	frozen->rec.sock_type = sk[0]->sk_type;
+	obj->frozen = frozen;
+	return 0;
+}
+
+/* At the instant: what the end cannot be restored with. */
+static int ckpt_unix_check_end(struct sock *sk, int fd)
 {
 	struct socket *sock = sk->sk_socket;
 	bool passes;
 
-	if (!obj || obj->kind != CKPT_OBJ_FILE)
-		return ckpt_unix_refuse(fd, "whose peer is held outside the checkpointed table",
-					-EBUSY);
-	/* Even under CHECKPOINT_SUBTREE: see the comment at the top. */
-	if (file_count(obj->file) != obj->nfds + 1)
-		return ckpt_unix_refuse(obj->first_fd, "also held outside the checkpointed table",
-					-EBUSY);
 	passes = test_bit(SOCK_PASSCRED, &sock->flags) ||
 		 test_bit(SOCK_PASSPIDFD, &sock->flags) ||
 		 test_bit(SOCK_PASSSEC, &sock->flags);
-	if (passes || rcu_access_pointer(sk->sk_filter))
-		return ckpt_unix_refuse(obj->first_fd,
-					"passing credentials or filtered",
+	if (passes || rcu_access_pointer(sk->sk_filter) ||
+	    rcu_access_pointer(sk->sk_user_data))
+		return ckpt_unix_refuse(fd, "passing credentials, filtered or in a sockmap",
 					-EOPNOTSUPP);
 #if IS_ENABLED(CONFIG_AF_UNIX_OOB)
 	if (READ_ONCE(unix_sk(sk)->oob_skb))
-		return ckpt_unix_refuse(obj->first_fd, "with out-of-band data",
-					-EOPNOTSUPP);
+		return ckpt_unix_refuse(fd, "with out-of-band data", -EOPNOTSUPP);
 #endif
 	return 0;
 }
 
-/* Counts (or, with @frozen, copies) what @sk has queued to receive. */
+/*
+ * Walks what @sk has queued to receive: at the instant, counts it into
+ * @end; after it, with @data, copies the first @end->nmsgs messages (or
+ * @end->nbytes bytes of a stream) and their lengths into @lens.
+ */
 static int ckpt_unix_queue(struct sock *sk, int fd, struct ckpt_unix_end *end,
 			   u32 *lens, u8 *data)
 {
 	bool stream = sk->sk_type == SOCK_STREAM;
-	struct sk_buff *skb;
 	u32 nmsgs = 0, nbytes = 0;
+	struct sk_buff *skb;
 	int err = 0;
 
 	spin_lock(&sk->sk_receive_queue.lock);
@@ -137,6 +185,8 @@ static int ckpt_unix_queue(struct sock *sk, int fd, struct ckpt_unix_end *end,
 		u32 skip = stream ? UNIXCB(skb).consumed : 0;
 		u32 len = skb->len - skip;
 
+		if (data && (stream ? nbytes == end->nbytes : nmsgs == end->nmsgs))
+			break;
 		if (UNIXCB(skb).fp) {
 			err = ckpt_unix_refuse(fd, "with files in flight (SCM_RIGHTS)",
 					       -EBUSY);
@@ -147,7 +197,8 @@ static int ckpt_unix_queue(struct sock *sk, int fd, struct ckpt_unix_end *end,
 					       -EOPNOTSUPP);
 			break;
 		}
-		if (data && skb_copy_bits(skb, skip, data + nbytes, len)) {
+		if (data && (len > end->nbytes - nbytes ||
+			     skb_copy_bits(skb, skip, data + nbytes, len))) {
 			err = -EFAULT;
 			break;
 		}
@@ -161,105 +212,114 @@ static int ckpt_unix_queue(struct sock *sk, int fd, struct ckpt_unix_end *end,
 	spin_unlock(&sk->sk_receive_queue.lock);
 	if (err)
 		return err;
-	/* Only this table can reach the pair: the queue cannot change. */
-	if (data && WARN_ON_ONCE(nmsgs != end->nmsgs || nbytes != end->nbytes))
-		return -EAGAIN;
+	if (data)
+		return nbytes == end->nbytes && (stream || nmsgs == end->nmsgs) ?
+		       0 : -EBUSY;
 	end->nmsgs = nmsgs;
 	end->nbytes = nbytes;
 	return 0;
 }
 
-static void ckpt_unix_end_state(struct sock *sk, struct ckpt_unix_end *end)
+/**
+ * ckpt_unix_obj_freeze_atomic - a pair at the freeze's instant
+ * @ctx: the checkpoint
+ * @obj: a pair object, readied by ckpt_unix_freeze_socks()
+ *
+ * Under both ends' unix_state_lock(), under which af_unix changes a
+ * connection and wakes its epoll items (and with their iolocks held, so
+ * nothing is received until the queues are copied): each end's state, and
+ * how much it has queued.
+ *
+ * Return: 0, or the errno of a pair that cannot be checkpointed.
+ */
+int ckpt_unix_obj_freeze_atomic(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 {
-	end->shutdown = READ_ONCE(sk->sk_shutdown);
-	end->err = READ_ONCE(sk->sk_err);
-	end->sndbuf = READ_ONCE(sk->sk_sndbuf);
-	end->rcvbuf = READ_ONCE(sk->sk_rcvbuf);
-	end->peek_off = READ_ONCE(sk->sk_peek_off);
-	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
-		end->flags |= CKPT_UNIX_SNDBUF_SET;
-	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
-		end->flags |= CKPT_UNIX_RCVBUF_SET;
+	struct ckpt_unix_frozen *frozen = obj->frozen;
+	int end, err;
+
+	lockdep_assert_held(&unix_sk(frozen->sk[0])->lock);
+	lockdep_assert_held(&unix_sk(frozen->sk[1])->lock);
+	if (unix_peer(frozen->sk[0]) != frozen->sk[1] ||
+	    (!sock_flag(frozen->sk[1], SOCK_DEAD) &&
+	     unix_peer(frozen->sk[1]) != frozen->sk[0]))
+		return ckpt_unix_refuse(frozen->fd, "reconnected while checkpointed",
+					-EBUSY);
+	for (end = 0; end < 2; end++) {
+		struct ckpt_unix_end *state = &frozen->rec.ends[end];
+		struct sock *sk = frozen->sk[end];
+
+		if (sock_flag(sk, SOCK_DEAD)) {
+			state->flags = CKPT_UNIX_CLOSED;
+			continue;
+		}
+		err = ckpt_unix_check_end(sk, frozen->fd);
+		if (!err)
+			err = ckpt_unix_queue(sk, frozen->fd, state, NULL, NULL);
+		if (err)
+			return err;
+		state->shutdown = READ_ONCE(sk->sk_shutdown);
+		state->err = READ_ONCE(sk->sk_err);
+		state->sndbuf = READ_ONCE(sk->sk_sndbuf);
+		state->rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+		state->peek_off = READ_ONCE(sk->sk_peek_off);
+		if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+			state->flags |= CKPT_UNIX_SNDBUF_SET;
+		if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+			state->flags |= CKPT_UNIX_RCVBUF_SET;
+	}
+	return 0;
 }
 
-/*
- * In the freeze: checks that only the table reaches the pair, then reads
- * both ends.  End 0 is the end whose FILE object made the pair an object,
- * the object right after it.
+/**
+ * ckpt_unix_obj_copy - copies a pair's queues as the instant saw them
+ * @ctx: the checkpoint
+ * @obj: a pair object, through ckpt_unix_obj_freeze_atomic()
+ *
+ * After the instant, with the ends' iolocks still held: nothing has been
+ * received since, and what was sent since is queued behind.
+ *
+ * Return: 0, -ENOMEM, or -EBUSY if a datagram end dropped its queue on
+ * finding its peer closed.
  */
-static int ckpt_unix_obj_freeze(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
+int ckpt_unix_obj_copy(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 {
-	struct ckpt_obj *first = ckpt_obj_at(ctx, obj->objref + 1);
-	struct ckpt_rec_unix_pair rec = {};
-	struct ckpt_unix_frozen *frozen;
-	struct sock *sk[2];
+	struct ckpt_unix_frozen *frozen = obj->frozen, *full;
+	struct ckpt_unix_end *ends = frozen->rec.ends;
 	size_t lens_len, payload;
 	u32 *lens;
 	u8 *data;
 	int end, err;
 
-	sk[0] = ckpt_unix_sk(first->file);
-	sk[1] = unix_peer(sk[0]);
-	/*
-	 * Match saw a peer, which only this table can change.  A closed peer
-	 * has let go of its own; a live one must be connected back.
-	 */
-	if (WARN_ON_ONCE(!sk[1]))
-		return -EINVAL;
-	if (!sock_flag(sk[1], SOCK_DEAD) && unix_peer(sk[1]) != sk[0])
-		return ckpt_unix_refuse(first->first_fd,
-					"whose peer is connected elsewhere",
-					-EOPNOTSUPP);
-	rec.objref = obj->objref;
-	rec.sock_type = sk[0]->sk_type;
-	for (end = 0; end < 2; end++) {
-		struct ckpt_obj *end_obj = NULL;
-		int fd = first->first_fd;
-
-		if (sock_flag(sk[end], SOCK_DEAD)) {
-			rec.ends[end].flags = CKPT_UNIX_CLOSED;
-			continue;
-		}
-		if (sk[end]->sk_socket && sk[end]->sk_socket->file)
-			end_obj = ckpt_obj_find(ctx, sk[end]->sk_socket->file);
-		err = ckpt_unix_check_end(ctx, sk[end], end_obj, fd);
-		if (!err)
-			err = ckpt_unix_queue(sk[end], end_obj->first_fd,
-					      &rec.ends[end], NULL, NULL);
-		if (err)
-			return err;
-		ckpt_unix_end_state(sk[end], &rec.ends[end]);
-	}
-
-	lens_len = ckpt_padded((rec.ends[0].nmsgs + rec.ends[1].nmsgs) *
-			       sizeof(u32));
-	payload = lens_len + ckpt_padded(rec.ends[0].nbytes) +
-		  ckpt_padded(rec.ends[1].nbytes);
-	if (payload > U32_MAX - sizeof(rec))
-		return ckpt_unix_refuse(first->first_fd, "with too much queued",
-					-EFBIG);
+	lockdep_assert_held(&unix_sk(frozen->sk[0])->iolock);
+	lens_len = ckpt_padded((ends[0].nmsgs + ends[1].nmsgs) * sizeof(u32));
+	payload = lens_len + ckpt_padded(ends[0].nbytes) +
+		  ckpt_padded(ends[1].nbytes);
+	if (payload > U32_MAX - sizeof(frozen->rec))
+		return ckpt_unix_refuse(frozen->fd, "with too much queued", -EFBIG);
 	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
 		return -ENOMEM;
-	frozen = kvzalloc(struct_size(frozen, data, payload), GFP_KERNEL);
-	if (!frozen)
+	full = kvzalloc(struct_size(full, data, payload), GFP_KERNEL);
+	if (!full)
 		return -ENOMEM;
-	lens = (u32 *)frozen->data;
-	data = frozen->data + lens_len;
-	for (end = 0; end < 2; end++) {
-		if (rec.ends[end].flags & CKPT_UNIX_CLOSED)
+	*full = *frozen;
+	full->payload = payload;
+	lens = (u32 *)full->data;
+	data = full->data + lens_len;
+	for (end = 0, err = 0; !err && end < 2; end++) {
+		if (ends[end].flags & CKPT_UNIX_CLOSED)
 			continue;
-		err = ckpt_unix_queue(sk[end], first->first_fd, &rec.ends[end],
+		err = ckpt_unix_queue(frozen->sk[end], frozen->fd, &ends[end],
 				      lens, data);
-		if (err) {
-			kvfree(frozen);
-			return err;
-		}
-		lens += rec.ends[end].nmsgs;
-		data += ckpt_padded(rec.ends[end].nbytes);
+		lens += ends[end].nmsgs;
+		data += ckpt_padded(ends[end].nbytes);
 	}
-	frozen->rec = rec;
-	frozen->payload = payload;
-	obj->frozen = frozen;
+	if (err) {
+		kvfree(full);
+		return ckpt_unix_refuse(frozen->fd, "whose queue was dropped while checkpointed",
+					-EBUSY);
+	}
+	kvfree(frozen);
+	obj->frozen = full;
 	return 0;
 }
 
@@ -280,21 +340,31 @@ static int ckpt_unix_obj_checkpoint(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 
 static int ckpt_unix_checkpoint(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 {
+	struct sock *sk = ckpt_unix_sk(obj->file);
 	struct ckpt_obj *pair = ckpt_obj_find(ctx, ckpt_unix_owner(obj->file));
 	struct ckpt_file_unix spec = {};
-	struct ckpt_obj *first;
+	struct ckpt_unix_frozen *frozen;
 
-	/* Collect gave every end's pair an object first. */
-	if (WARN_ON_ONCE(!pair))
-		return -EINVAL;
-	first = ckpt_obj_at(ctx, pair->objref + 1);
+	/*
+	 * Collect gave every end's pair an object first; a connect(2)
+	 * through a shared file since may have made this end another's.
+	 */
+	if (!pair || pair->kind != CKPT_OBJ_OWNER || !ckpt_is_unix_pair(pair))
+		goto changed;
+	frozen = pair->frozen;
+	if (sk != frozen->sk[0] && sk != frozen->sk[1])
+		goto changed;
 	spec.pair_objref = pair->objref;
-	spec.end = first == obj ? 0 : 1;
-	/* Two open files on one socket cannot be: a socket has one file. */
+	spec.end = sk == frozen->sk[1];
+	/* A socket has one file, named by one FILE record. */
 	if (WARN_ON_ONCE(pair->ends_claimed & BIT(spec.end)))
 		return -EINVAL;
 	pair->ends_claimed |= BIT(spec.end);
 	return ckpt_write_file(ctx, obj, &spec, sizeof(spec), NULL, 0);
+
+changed:
+	return ckpt_unix_refuse(obj->first_fd, "reconnected while checkpointed",
+				-EBUSY);
 }
 
 /* Restart: a pair object until every object is read. */
@@ -580,9 +650,13 @@ static struct file *ckpt_unix_restore(struct ckpt_ctx *ctx,
 
 /*
  * Once every object is read, before any epoll item watches the pair:
- * closes the end that was closed (whose release shuts the survivor down
- * and wakes nobody restored), then sets each end's shutdown and pending
- * error as recorded, which the close and the filling would have changed.
+ * sets each end's shutdown and pending error as recorded (filling the
+ * queues needed both open), then closes every end no FILE record claimed.
+ * An end closed before the checkpoint has nothing queued, so its release
+ * only shuts the survivor down as the original release did; an end held
+ * outside the table is closed as if its holder closed it just after the
+ * checkpoint (with ECONNRESET for the survivor if it had unread bytes), as
+ * a pipe's end held only outside is.  The releases wake nobody restored.
  */
 static int ckpt_unix_obj_restored(struct ckpt_ctx *ctx,
 				  struct ckpt_owner_state *owner)
@@ -591,12 +665,16 @@ static int ckpt_unix_obj_restored(struct ckpt_ctx *ctx,
 		container_of(owner, struct ckpt_unix_restoring, owner);
 	int end;
 
+	/* End 0 is the first end the table names. */
+	if (!(pair->claimed & BIT(0)))
+		return -EINVAL;
 	for (end = 0; end < 2; end++) {
-		bool closed = pair->state[end].flags & CKPT_UNIX_CLOSED;
+		struct sock *sk = pair->sk[end];
 
-		/* Every live end is claimed: it was an fd of the table. */
-		if (closed == !!(pair->claimed & BIT(end)))
-			return -EINVAL;
+		unix_state_lock(sk);
+		WRITE_ONCE(sk->sk_shutdown, pair->state[end].shutdown);
+		WRITE_ONCE(sk->sk_err, pair->state[end].err);
+		unix_state_unlock(sk);
 	}
 	for (end = 0; end < 2; end++) {
 		if (pair->ends[end]) {
@@ -605,23 +683,12 @@ static int ckpt_unix_obj_restored(struct ckpt_ctx *ctx,
 			pair->sock[end] = NULL;
 		}
 	}
-	for (end = 0; end < 2; end++) {
-		struct sock *sk = pair->sk[end];
-
-		if (pair->state[end].flags & CKPT_UNIX_CLOSED)
-			continue;
-		unix_state_lock(sk);
-		WRITE_ONCE(sk->sk_shutdown, pair->state[end].shutdown);
-		WRITE_ONCE(sk->sk_err, pair->state[end].err);
-		unix_state_unlock(sk);
-	}
 	kfree(pair);
 	return 0;
 }
 
 const struct ckpt_owner_ops ckpt_unix_owner_ops = {
 	.record = CKPT_REC_UNIX_PAIR,
-	.freeze = ckpt_unix_obj_freeze,
 	.checkpoint = ckpt_unix_obj_checkpoint,
 	.restore = ckpt_unix_obj_restore,
 	.restored = ckpt_unix_obj_restored,

@@ -22,24 +22,26 @@
  *     ep->mtx, outer sets first (epoll_ctl(2), epoll_wait(2));
  *  4. every pipe's mutex, lowest address first as pipe_double_lock()
  *     does (read, write, close of an end; fs/pipe.c wakes a polled
- *     pipe's epoll items before it drops the mutex);
- *  5. with interrupts off, every eventfd's wait-queue lock, under which
- *     eventfd changes its counter and wakes its epoll items, then every
- *     timerfd's, under which a timer expires, counts ticks and wakes its
- *     items (all eventfds first: one class after the other, never
- *     back, as lockdep wants of locks of two classes nested).
+ *     pipe's epoll items before it drops the mutex), then every UNIX
+ *     socket pair end's iolock, lowest address first (every receive;
+ *     splice(2) from a socket into a pipe nests it inside the pipe's);
+ *  5. with interrupts off, every pair end's unix_state_lock(), lowest
+ *     address first as unix_state_double_lock() does (sends, shutdown
+ *     and close change a connection and wake its epoll items under it),
+ *     then every eventfd's wait-queue lock, under which eventfd changes
+ *     its counter and wakes its epoll items, then every timerfd's, under
+ *     which a timer expires, counts ticks and wakes its items (one class
+ *     after the other, never back, as lockdep wants of locks of several
+ *     classes nested).
  *
  * State read after step 4 cannot change until the unlock; state read in
  * step 5 cannot change while step 5 lasts; readiness changes only through
  * these locks.  So the image is the state at step 5, and every concurrent
  * operation lands wholly before or wholly after it.  What is read in 5
- * (eventfd counters, timer states, ready lists) is copied into memory
- * allocated before, as nothing may sleep there.
- *
- * A UNIX socket pair has no such lock: af_unix wakes epoll items after it
- * drops the locks it queued under.  So file_unix.c checkpoints only a
- * pair nothing outside the table can reach, whose state the stopped
- * table's owner alone could change.
+ * (eventfd counters, timer states, how much each socket has queued, ready
+ * lists) is copied into memory allocated before, as nothing may sleep
+ * there; the queued bytes themselves are copied after it, while the
+ * iolocks still keep every receiver out.
  *
  * A signalfd is ready for whichever task polls it with a signal pending,
  * which no lock here holds still; restart polls its items again in the
@@ -56,6 +58,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/timerfd.h>
+#include <net/af_unix.h>
 
 #include "internal.h"
 
@@ -67,8 +70,10 @@ static DEFINE_MUTEX(ckpt_freeze_mutex);
 /* The objects each step locks, in locking order. */
 struct ckpt_freeze {
 	struct ckpt_obj **regular, **sets, **pipes, **eventfds, **timerfds;
-	u32 nregular, nsets, npipes, neventfds, ntimerfds;
-	u32 sets_locked, pipes_locked;
+	struct ckpt_obj **pairs;
+	struct sock **socks;		/* both ends of every pair */
+	u32 nregular, nsets, npipes, neventfds, ntimerfds, npairs, nsocks;
+	u32 sets_locked, pipes_locked, socks_locked;
 };
 
 static int ckpt_freeze_arrays(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
@@ -79,16 +84,19 @@ static int ckpt_freeze_arrays(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 
 	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
 		return -ENOMEM;
-	fz->regular = kvcalloc(5 * (size_t)n, sizeof(*fz->regular), GFP_KERNEL);
+	fz->regular = kvcalloc(6 * (size_t)n, sizeof(*fz->regular), GFP_KERNEL);
 	if (!fz->regular)
 		return -ENOMEM;
 	fz->sets = fz->regular + n;
 	fz->pipes = fz->sets + n;
 	fz->eventfds = fz->pipes + n;
 	fz->timerfds = fz->eventfds + n;
+	fz->pairs = fz->timerfds + n;
 	for (objref = 1; (obj = ckpt_obj_at(ctx, objref)); objref++) {
 		if (obj->owner_ops == &ckpt_pipe_owner_ops)
 			fz->pipes[fz->npipes++] = obj;
+		else if (ckpt_is_unix_pair(obj))
+			fz->pairs[fz->npairs++] = obj;
 		else if (obj->ops == &ckpt_regular_ops)
 			fz->regular[fz->nregular++] = obj;
 		else if (obj->ops == &ckpt_epoll_ops)
@@ -166,10 +174,49 @@ static int ckpt_pipe_addr_cmp(const void *a, const void *b)
 	return x->ptr < y->ptr ? -1 : x->ptr > y->ptr;
 }
 
+static int ckpt_sock_addr_cmp(const void *a, const void *b)
+{
+	const struct sock *x = *(const struct sock **)a;
+	const struct sock *y = *(const struct sock **)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Both ends of every pair, lowest address first, before any lock. */
+static int ckpt_freeze_socks(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
+{
+	u32 i;
+	int err;
+
+	if (!fz->npairs)
+		return 0;
+	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+		return -ENOMEM;
+	fz->socks = kvcalloc(2 * (size_t)fz->npairs, sizeof(*fz->socks),
+			     GFP_KERNEL);
+	if (!fz->socks)
+		return -ENOMEM;
+	for (i = 0; i < fz->npairs; i++) {
+		err = ckpt_unix_freeze_socks(ctx, fz->pairs[i], fz->socks + 2 * i);
+		if (err)
+			return err;
+	}
+	fz->nsocks = 2 * fz->npairs;
+	sort(fz->socks, fz->nsocks, sizeof(*fz->socks), ckpt_sock_addr_cmp,
+	     NULL);
+	/* Pairs share no end, unless one was reconnected meanwhile. */
+	for (i = 1; i < fz->nsocks; i++)
+		if (fz->socks[i] == fz->socks[i - 1])
+			return -EBUSY;
+	return 0;
+}
+
 static void ckpt_freeze_unlock(struct ckpt_freeze *fz)
 {
 	u32 i;
 
+	for (i = fz->socks_locked; i--; )
+		mutex_unlock(&unix_sk(fz->socks[i])->iolock);
 	for (i = fz->pipes_locked; i--; ) {
 		struct pipe_inode_info *pipe = fz->pipes[i]->ptr;
 
@@ -208,6 +255,9 @@ static int ckpt_freeze_lock(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 
 		mutex_lock_nest_lock(&pipe->mutex, &ckpt_freeze_mutex);
 	}
+	for (; fz->socks_locked < fz->nsocks; fz->socks_locked++)
+		mutex_lock_nest_lock(&unix_sk(fz->socks[fz->socks_locked])->iolock,
+				     &ckpt_freeze_mutex);
 	return 0;
 }
 
@@ -220,6 +270,9 @@ static int ckpt_freeze_instant(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 	/* Once for every eventfd and timerfd lock: see eventfd_cr_lock(). */
 	preempt_disable();
 	local_irq_disable();
+	for (i = 0; i < fz->nsocks; i++)
+		spin_lock_nest_lock(&unix_sk(fz->socks[i])->lock,
+				    &ckpt_freeze_mutex);
 	for (i = 0; i < fz->neventfds; i++)
 		eventfd_cr_lock(fz->eventfds[i]->file, &ckpt_freeze_mutex);
 	for (i = 0; i < fz->ntimerfds; i++)
@@ -228,12 +281,16 @@ static int ckpt_freeze_instant(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 		err = fz->eventfds[i]->ops->freeze_atomic(ctx, fz->eventfds[i]);
 	for (i = 0; !err && i < fz->ntimerfds; i++)
 		err = fz->timerfds[i]->ops->freeze_atomic(ctx, fz->timerfds[i]);
+	for (i = 0; !err && i < fz->npairs; i++)
+		err = ckpt_unix_obj_freeze_atomic(ctx, fz->pairs[i]);
 	for (i = 0; !err && i < fz->nsets; i++)
 		err = fz->sets[i]->ops->freeze_atomic(ctx, fz->sets[i]);
 	for (i = fz->ntimerfds; i--; )
 		timerfd_cr_unlock(fz->timerfds[i]->file);
 	for (i = fz->neventfds; i--; )
 		eventfd_cr_unlock(fz->eventfds[i]->file);
+	for (i = fz->nsocks; i--; )
+		spin_unlock(&unix_sk(fz->socks[i])->lock);
 	local_irq_enable();
 	preempt_enable();
 	return err;
@@ -245,18 +302,24 @@ static int ckpt_freeze_read(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 	struct ckpt_obj *obj;
 	u32 objref;
 	int err = 0;
+	u32 i;
 
 	/* In objref order: the order of the deferred records they queue. */
 	for (objref = 1; !err && (obj = ckpt_obj_at(ctx, objref)); objref++) {
 		if (obj->kind == CKPT_OBJ_OWNER) {
-			err = obj->owner_ops->freeze(ctx, obj);
+			if (obj->owner_ops->freeze)
+				err = obj->owner_ops->freeze(ctx, obj);
 		} else if (obj->kind == CKPT_OBJ_FILE) {
 			obj->f_pos = obj->file->f_pos;
 			if (obj->ops->freeze)
 				err = obj->ops->freeze(ctx, obj);
 		}
 	}
-	return err ?: ckpt_freeze_instant(ctx, fz);
+	if (!err)
+		err = ckpt_freeze_instant(ctx, fz);
+	for (i = 0; !err && i < fz->npairs; i++)
+		err = ckpt_unix_obj_copy(ctx, fz->pairs[i]);
+	return err;
 }
 
 /**
@@ -278,12 +341,17 @@ int ckpt_freeze(struct ckpt_ctx *ctx)
 	for (i = 0; i < fz.nsets; i++)
 		ckpt_test_point(ctx, CKPT_POINT_EPOLL_COLLECT, fz.sets[i]->file);
 
+	err = ckpt_freeze_socks(ctx, &fz);
+	if (err)
+		goto out_free;
 	mutex_lock(&ckpt_freeze_mutex);
 	err = ckpt_freeze_lock(ctx, &fz);
 	if (!err)
 		err = ckpt_freeze_read(ctx, &fz);
 	ckpt_freeze_unlock(&fz);
 	mutex_unlock(&ckpt_freeze_mutex);
+out_free:
+	kvfree(fz.socks);
 	kvfree(fz.regular);
 	return err;
 }

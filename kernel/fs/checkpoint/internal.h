@@ -398,6 +398,43 @@ int ckpt_read_spec(struct ckpt_ctx *ctx, void *spec, u32 size, u32 spec_len);
 int ckpt_freeze(struct ckpt_ctx *ctx);
 
 extern const struct ckpt_owner_ops ckpt_pipe_owner_ops;
+
+/* file_unix.c: a socket pair's part in the freeze (freeze.c) */
+struct sock;
+#if IS_BUILTIN(CONFIG_UNIX)
 extern const struct ckpt_owner_ops ckpt_unix_owner_ops;
+int ckpt_unix_freeze_socks(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
+			   struct sock **sk);
+int ckpt_unix_obj_freeze_atomic(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
+int ckpt_unix_obj_copy(struct ckpt_ctx *ctx, struct ckpt_obj *obj);
+
+static inline bool ckpt_is_unix_pair(const struct ckpt_obj *obj)
+{
+	return obj->owner_ops == &ckpt_unix_owner_ops;
+}
+#else
+/* Without af_unix built in, no object is a pair: nothing calls these. */
+static inline bool ckpt_is_unix_pair(const struct ckpt_obj *obj)
+{
+	return false;
+}
+
+static inline int ckpt_unix_freeze_socks(struct ckpt_ctx *ctx,
+					 struct ckpt_obj *obj, struct sock **sk)
+{
+	return -EINVAL;
+}
+
+static inline int ckpt_unix_obj_freeze_atomic(struct ckpt_ctx *ctx,
+					      struct ckpt_obj *obj)
+{
+	return -EINVAL;
+}
+
+static inline int ckpt_unix_obj_copy(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
+{
+	return -EINVAL;
+}
+#endif
 
 #endif /* _FS_CHECKPOINT_INTERNAL_H */

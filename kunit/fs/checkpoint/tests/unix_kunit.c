@@ -3,8 +3,9 @@
  * KUnit cases for UNIX socket pairs through an image: queued bytes and
  * message boundaries (a zero-length datagram included) of each type, each
  * end's shutdown, a peer that closed with unread data, buffer sizes and
- * the peek offset, the readiness an epoll item keeps; the pairs checkpoint
- * must refuse (a peer or an end held elsewhere, files or credentials in
+ * the peek offset, the readiness an epoll item keeps, a peer held outside
+ * the table (restored closed); the pairs checkpoint must refuse (an end
+ * held elsewhere without CHECKPOINT_SUBTREE, files or credentials in
  * flight), an unconnected socket skipped on request; and the images
  * restart must refuse.
  */
@@ -269,30 +270,49 @@ static void unix_restored_pair_checkpoints_identically(struct kunit *test)
 	KUNIT_EXPECT_MEMEQ(test, a, b, la);
 }
 
-/* ---- pairs checkpoint must refuse ---- */
-
-/* The peer is held, but not as an fd of the table: even under SUBTREE. */
-static void unix_peer_held_outside_is_ebusy(struct kunit *test)
+/*
+ * A peer held only outside the table is restored closed, as if its
+ * holder closed it right after the checkpoint: with unread bytes, the
+ * survivor reads its own, then ECONNRESET.
+ */
+static void unix_peer_held_outside_restores_closed(struct kunit *test)
 {
 	struct file *peer = unix_pair(test, SOCK_STREAM, 3, 0, true);
+	char buf[8] = {};
 
-	KUNIT_EXPECT_EQ(test, cr_checkpoint(test, 0), -EBUSY);
-	KUNIT_EXPECT_EQ(test, cr_checkpoint(test, CHECKPOINT_SUBTREE), -EBUSY);
+	KUNIT_ASSERT_EQ(test, unix_send(3, "unread", 6, NULL, 0), 6);
+	KUNIT_ASSERT_EQ(test, kernel_sendmsg(sock_from_file(peer),
+					     &(struct msghdr){ .msg_flags = MSG_DONTWAIT },
+					     &(struct kvec){ .iov_base = "zz", .iov_len = 2 },
+					     1, 2), 2);
+	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
+	cr_close_all();
+	KUNIT_ASSERT_EQ(test, cr_restart(test), 0);
+	KUNIT_EXPECT_EQ(test, unix_poll_mask(3) & (EPOLLHUP | EPOLLRDHUP),
+			EPOLLHUP | EPOLLRDHUP);
+	KUNIT_EXPECT_EQ(test, unix_recv(3, buf, sizeof(buf)), 2);
+	KUNIT_EXPECT_STREQ(test, buf, "zz");
+	KUNIT_EXPECT_EQ(test, unix_recv(3, buf, sizeof(buf)), -ECONNRESET);
+	/* The original is untouched: its peer still reads what was sent. */
+	KUNIT_EXPECT_EQ(test, kernel_recvmsg(sock_from_file(peer), &(struct msghdr){},
+					     &(struct kvec){ .iov_base = buf, .iov_len = 8 },
+					     1, 8, MSG_DONTWAIT), 6);
 	fput(peer);
-	flush_delayed_fput();
-	/* Now closed: a survivor of a pair. */
-	KUNIT_EXPECT_EQ(test, cr_checkpoint(test, 0), 0);
 }
 
-static void unix_end_held_outside_is_ebusy(struct kunit *test)
+/* ---- pairs checkpoint must refuse ---- */
+
+/* An end also held outside the table is a leak, unless SUBTREE. */
+static void unix_end_held_outside_needs_subtree(struct kunit *test)
 {
 	struct file *extra;
 
 	unix_pair(test, SOCK_DGRAM, 3, 4, false);
 	extra = get_file(cr_file(4));
-	KUNIT_EXPECT_EQ(test, cr_checkpoint(test, CHECKPOINT_SUBTREE), -EBUSY);
-	fput(extra);
+	KUNIT_EXPECT_EQ(test, cr_checkpoint(test, 0), -EBUSY);
 	KUNIT_EXPECT_EQ(test, cr_checkpoint(test, CHECKPOINT_SUBTREE), 0);
+	fput(extra);
+	KUNIT_EXPECT_EQ(test, cr_checkpoint(test, 0), 0);
 }
 
 /* An fd in flight (SCM_RIGHTS) is -EBUSY, never silently dropped. */
@@ -444,8 +464,8 @@ static struct kunit_case unix_test_cases[] = {
 	KUNIT_CASE(unix_queued_message_keeps_item_ready),
 	KUNIT_CASE_PARAM(unix_restored_pair_checkpoints_identically,
 			 unix_type_gen_params),
-	KUNIT_CASE(unix_peer_held_outside_is_ebusy),
-	KUNIT_CASE(unix_end_held_outside_is_ebusy),
+	KUNIT_CASE(unix_peer_held_outside_restores_closed),
+	KUNIT_CASE(unix_end_held_outside_needs_subtree),
 	KUNIT_CASE(unix_files_in_flight_are_ebusy),
 	KUNIT_CASE(unix_passcred_is_eopnotsupp),
 	KUNIT_CASE(unix_unconnected_is_unsupported),

@@ -1505,7 +1505,7 @@ TEST_F(cr, error_unlinked_file)
 
 /*
  * A file of the table is also held from outside: -EBUSY, unless
- * CHECKPOINT_SUBTREE (and for sockets even then).  Builders that fork put their family in a process
+ * CHECKPOINT_SUBTREE (files in flight even then).  Builders that fork put their family in a process
  * group of their own, killed afterwards.
  */
 FIXTURE(leak) {};
@@ -1543,10 +1543,8 @@ FIXTURE_VARIANT_ADD(leak, scm_rights_in_flight) {
 	.subtree_err = -EBUSY,
 };
 
-/* A socket reachable from outside has no freeze lock yet (README). */
 FIXTURE_VARIANT_ADD(leak, socket_shared_with_grandchild) {
 	.build = build_socket_shared_with_grandchild,
-	.subtree_err = -EBUSY,
 };
 
 TEST_F(leak, ebusy_unless_subtree)
