@@ -6,20 +6,24 @@
  *   race-stress [--workers N] [--checkpoints N] [--unrelated N] [--seed N]
  *
  * A stopped holder's table has N unrelated eventfds, one epoll set, and
- * for each worker 16 eventfds and 4 pipes the set watches (even targets
- * level-triggered, odd ones edge-triggered).  Each worker, pinned to its
- * own CPU when there are enough (CPU 0 is the checkpointer's), changes only
- * its own targets: writes and drains them, adds, modifies and deletes
- * their items in the shared set, closes its copy of a pipe end and takes
- * it back from the holder with pidfd_getfd(), and calls epoll_wait() on the
- * shared set, which changes every worker's ready entries.  Meanwhile the
+ * for each worker 16 eventfds, 4 pipes and 2 UNIX socket pairs (a stream
+ * and a seqpacket one) the set watches (one end of each pair; even
+ * targets level-triggered, odd ones edge-triggered).  Each worker, pinned
+ * to its own CPU when there are enough (CPU 0 is the checkpointer's),
+ * changes only its own targets: writes and drains them (a socket one byte,
+ * or one message, at a time, sent from the other end), adds, modifies and
+ * deletes their items in the shared set, closes its copy of a pipe's or
+ * pair's other end and takes it back from the holder with pidfd_getfd(),
+ * and calls epoll_wait() on the shared set, which changes every worker's
+ * ready entries.  Meanwhile the
  * parent takes CHECKPOINT_SUBTREE checkpoints of the holder.
  *
  * The oracle is the interleaving sweep's, per worker: a checkpoint is one
  * instant, so what it records of a worker's targets (eventfd counts, pipe
  * bytes, items with their events and data) must equal the state after some
  * prefix of that worker's operations, between the ones done before the
- * call and the ones begun by its end.  Workers touch disjoint targets, so
+ * call and the ones begun by its end (bytes and messages queued to a
+ * socket are its model's).  Workers touch disjoint targets, so
  * checking each alone checks the whole (linearizability is local).  On
  * top, a level-triggered item whose target is readable must be on the
  * ready list (a lost wakeup otherwise).  Every image is then restarted in a
@@ -43,6 +47,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -53,18 +58,24 @@
 #define MAX_WORKERS 8
 #define EFDS 16
 #define PIPES 4
-#define TARGETS (EFDS + PIPES)	/* target t < EFDS: eventfd; else pipe */
+#define SOCKS 2			/* UNIX pairs: a stream, then a seqpacket */
+#define QUEUES (PIPES + SOCKS)
+/* target t < EFDS: eventfd; then PIPES pipes; then SOCKS socket pairs */
+#define TARGETS (EFDS + QUEUES)
+#define FDS_PER_WORKER (EFDS + 2 * QUEUES)
 #define PIPE_MAX 256		/* bytes a worker lets a pipe hold */
+#define SOCK_MAX 64		/* and a socket: each byte a buffer of its own */
 #define LOG_OPS (1u << 22)	/* operations a worker may log */
 
 enum op_kind { OP_EFD_WRITE, OP_EFD_DRAIN, OP_PIPE_WRITE, OP_PIPE_DRAIN,
-	       OP_CTL_ADD, OP_CTL_MOD, OP_CTL_DEL, OP_WAIT, OP_REOPEN };
+	       OP_CTL_ADD, OP_CTL_MOD, OP_CTL_DEL, OP_WAIT, OP_REOPEN,
+	       OP_SOCK_SEND, OP_SOCK_RECV };
 
 /* One worker's state as its own operations leave it. */
 struct model {
 	uint64_t count[EFDS];
-	uint32_t nbytes[PIPES];
-	unsigned char bytes[PIPES][PIPE_MAX];
+	uint32_t nbytes[QUEUES];	/* queue t - EFDS: a pipe's or socket's */
+	unsigned char bytes[QUEUES][PIPE_MAX];
 	bool present[TARGETS];
 	uint64_t data[TARGETS];
 };
@@ -95,12 +106,18 @@ static struct shared *sh;
 
 static int target_fd(int w, int t)
 {
-	return first_target + w * (EFDS + 2 * PIPES) + (t < EFDS ? t : EFDS + 2 * (t - EFDS));
+	return first_target + w * FDS_PER_WORKER + (t < EFDS ? t : EFDS + 2 * (t - EFDS));
 }
 
-static int pipe_write_fd(int w, int p)
+/* A pipe's write end, or the other end of a socket pair. */
+static int other_end_fd(int w, int t)
 {
-	return target_fd(w, EFDS + p) + 1;
+	return target_fd(w, t) + 1;
+}
+
+static bool is_sock(int t)
+{
+	return t >= EFDS + PIPES;
 }
 
 static uint32_t item_events(int t)
@@ -139,6 +156,13 @@ static void model_apply(struct model *m, int w, uint32_t opno, uint32_t op)
 	case OP_PIPE_DRAIN:
 		m->nbytes[t - EFDS] = 0;
 		break;
+	case OP_SOCK_SEND:
+		m->bytes[t - EFDS][m->nbytes[t - EFDS]++] = opno & 0xff;
+		break;
+	case OP_SOCK_RECV:
+		if (m->nbytes[t - EFDS])
+			memmove(m->bytes[t - EFDS], m->bytes[t - EFDS] + 1, --m->nbytes[t - EFDS]);
+		break;
 	case OP_CTL_ADD:
 	case OP_CTL_MOD:
 		m->present[t] = true;
@@ -170,6 +194,8 @@ static uint32_t choose(const struct model *m, uint64_t *s)
 		return OP_REOPEN << 8 | t;
 	if (t < EFDS)
 		return (dice < 8 ? OP_EFD_DRAIN : OP_EFD_WRITE) << 8 | t;
+	if (is_sock(t))
+		return (dice < 12 || m->nbytes[t - EFDS] == SOCK_MAX ? OP_SOCK_RECV : OP_SOCK_SEND) << 8 | t;
 	if (dice < 8 || m->nbytes[t - EFDS] == PIPE_MAX)
 		return OP_PIPE_DRAIN << 8 | t;
 	return OP_PIPE_WRITE << 8 | t;
@@ -193,8 +219,18 @@ static void perform(int w, int ep, int pidfd, uint32_t opno, uint32_t op)
 		break;
 	case OP_PIPE_WRITE:
 		buf[0] = opno & 0xff;
-		if (write(pipe_write_fd(w, t - EFDS), buf, 1) != 1)
+		if (write(other_end_fd(w, t), buf, 1) != 1)
 			worker_exit(w, "pipe write");
+		break;
+	case OP_SOCK_SEND:
+		buf[0] = opno & 0xff;
+		if (send(other_end_fd(w, t), buf, 1, MSG_DONTWAIT) != 1)
+			worker_exit(w, "socket send");
+		break;
+	case OP_SOCK_RECV:
+		/* One byte of a stream, one message of a seqpacket. */
+		if (recv(fd, buf, 1, MSG_DONTWAIT) < 0 && errno != EAGAIN)
+			worker_exit(w, "socket recv");
 		break;
 	case OP_PIPE_DRAIN:
 		if (read(fd, buf, sizeof(buf)) < 0 && errno != EAGAIN)
@@ -217,7 +253,7 @@ static void perform(int w, int ep, int pidfd, uint32_t opno, uint32_t op)
 		break;
 	case OP_REOPEN: {
 		/* A close of a shared file, then the same file back. */
-		int got, wfd = pipe_write_fd(w, t - EFDS);
+		int got, wfd = other_end_fd(w, t);
 
 		close(wfd);
 		got = syscall(SYS_pidfd_getfd, pidfd, wfd, 0);
@@ -264,7 +300,8 @@ static void worker(int w, uint64_t seed, int ep, int ncpus)
 /* The objrefs the image gave the holder's set and every worker target. */
 struct objmap {
 	uint32_t objref[MAX_WORKERS][TARGETS];	/* the target's fd's objref */
-	uint32_t pipe_objref[MAX_WORKERS][PIPES];
+	uint32_t pipe_objref[MAX_WORKERS][QUEUES];	/* PIPE or UNIX_PAIR */
+	uint32_t pair_end[MAX_WORKERS][QUEUES];		/* the target's end */
 	uint32_t epoll_objref;
 };
 
@@ -276,6 +313,34 @@ static bool find_target(const struct objmap *om, uint32_t objref, int *w, int *t
 			if (om->objref[*w][*t] == objref)
 				return true;
 	return false;
+}
+
+/* What a UNIX_PAIR record holds for the end a worker's set watches. */
+static bool pair_view(const unsigned char *rec, const struct objmap *om, struct image_view *v)
+{
+	struct ckpt_rec_unix_pair p;
+	size_t off;
+
+	memcpy(&p, rec, sizeof(p));
+	for (int w = 0; w < workers; w++)
+		for (int q = PIPES; q < QUEUES; q++) {
+			const struct ckpt_unix_end *e = &p.ends[om->pair_end[w][q]];
+
+			if (om->pipe_objref[w][q] != p.objref)
+				continue;
+			if (e->nbytes > SOCK_MAX || p.ends[!om->pair_end[w][q]].nbytes)
+				return expect(false, "image: socket pair %u holds %u and %u bytes",
+					      p.objref, p.ends[0].nbytes, p.ends[1].nbytes);
+			if (e->nmsgs != (p.sock_type == SOCK_STREAM ? 0 : e->nbytes))
+				return expect(false, "image: socket pair %u: %u messages of %u bytes, sent one byte each",
+					      p.objref, e->nmsgs, e->nbytes);
+			off = sizeof(p) + ((p.ends[0].nmsgs + p.ends[1].nmsgs) * 4 + 7) / 8 * 8;
+			if (om->pair_end[w][q])
+				off += (p.ends[0].nbytes + 7) / 8 * 8;
+			v->m[w].nbytes[q] = e->nbytes;
+			memcpy(v->m[w].bytes[q], rec + off, e->nbytes);
+		}
+	return true;
 }
 
 static bool image_view(const unsigned char *buf, size_t len, int ep, struct image_view *v)
@@ -316,6 +381,12 @@ static bool image_view(const unsigned char *buf, size_t len, int ep, struct imag
 		} else if (f.file_type == CKPT_FILE_PIPE) {
 			memcpy(&spec, buf + pos + sizeof(f), sizeof(spec));
 			om.pipe_objref[w][t - EFDS] = spec.pipe_objref;
+		} else if (f.file_type == CKPT_FILE_UNIX) {
+			struct ckpt_file_unix end;
+
+			memcpy(&end, buf + pos + sizeof(f), sizeof(end));
+			om.pipe_objref[w][t - EFDS] = end.pair_objref;
+			om.pair_end[w][t - EFDS] = end.end;
 		}
 	}
 	for (size_t pos = 0; pos < len; pos += h.len) {
@@ -333,6 +404,9 @@ static bool image_view(const unsigned char *buf, size_t len, int ep, struct imag
 					v->m[w].nbytes[i] = p.nbytes;
 					memcpy(v->m[w].bytes[i], buf + pos + sizeof(p), p.nbytes);
 				}
+		} else if (h.type == CKPT_REC_UNIX_PAIR) {
+			if (!pair_view(buf + pos, &om, v))
+				return false;
 		} else if (h.type == CKPT_REC_EPOLL_ITEMS) {
 			struct ckpt_rec_epoll_items r;
 			struct ckpt_epoll_item it;
@@ -370,8 +444,8 @@ static bool models_equal(const struct model *a, const struct model *b)
 	for (int t = 0; t < TARGETS; t++)
 		if (a->present[t] != b->present[t] || (a->present[t] && a->data[t] != b->data[t]))
 			return false;
-	for (int p = 0; p < PIPES; p++)
-		if (a->nbytes[p] != b->nbytes[p] || memcmp(a->bytes[p], b->bytes[p], a->nbytes[p]))
+	for (int q = 0; q < QUEUES; q++)
+		if (a->nbytes[q] != b->nbytes[q] || memcmp(a->bytes[q], b->bytes[q], a->nbytes[q]))
 			return false;
 	return !memcmp(a->count, b->count, sizeof(a->count));
 }
@@ -394,7 +468,8 @@ static void say_difference(int w, const struct model *img, const struct model *m
 		}
 		if (t >= EFDS && (img->nbytes[t - EFDS] != m->nbytes[t - EFDS] ||
 				  memcmp(img->bytes[t - EFDS], m->bytes[t - EFDS], m->nbytes[t - EFDS]))) {
-			cr_diag("worker %d pipe %d: image %u bytes, model %u bytes (or other bytes)", w,
+			cr_diag("worker %d %s %d: image %u bytes, model %u bytes (or other bytes)", w,
+				is_sock(t) ? "socket" : "pipe",
 				target_fd(w, t), img->nbytes[t - EFDS], m->nbytes[t - EFDS]);
 			return;
 		}
@@ -514,6 +589,13 @@ static int build_table(int unrelated)
 			if (pipe2(ends, O_NONBLOCK) || ends[0] != target_fd(w, EFDS + p))
 				return fail("pipe2 (not the next fds)");
 		}
+		for (int p = 0; p < SOCKS; p++) {
+			int type = p ? SOCK_SEQPACKET : SOCK_STREAM, ends[2];
+
+			if (socketpair(AF_UNIX, type | SOCK_NONBLOCK, 0, ends) ||
+			    ends[0] != target_fd(w, EFDS + PIPES + p))
+				return fail("socketpair (not the next fds)");
+		}
 		for (int t = 0; t < TARGETS; t++) {
 			struct epoll_event ev = { .events = item_events(t),
 						  .data.u64 = item_data(w, t, 0) };
@@ -561,7 +643,7 @@ int main(int argc, char **argv)
 	}
 	if (checkpoints <= 0 || unrelated < 0 || workers < 1 || workers > MAX_WORKERS)
 		return usage();
-	rl.rlim_cur = rl.rlim_max = unrelated + workers * (EFDS + 2 * PIPES) + 64;
+	rl.rlim_cur = rl.rlim_max = unrelated + workers * FDS_PER_WORKER + 64;
 	if (setrlimit(RLIMIT_NOFILE, &rl))
 		return fail("setrlimit(RLIMIT_NOFILE)");
 	restore_fd = (int)rl.rlim_cur - 1;

@@ -9,6 +9,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/moduleparam.h>
+#include <linux/net.h>
 #include <linux/percpu_counter.h>
 #include <linux/pipe_fs_i.h>
 #include <linux/poll.h>
@@ -16,6 +17,8 @@
 #include <linux/shmem_fs.h>
 #include <linux/signalfd.h>
 #include <linux/slab.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
 
 #include "cr_kunit.h"
 
@@ -148,6 +151,39 @@ void cr_pipe(struct kunit *test, int rfd, int wfd)
 	KUNIT_ASSERT_EQ(test, create_pipe_files(ends, 0), 0);
 	cr_install(test, ends[0], rfd);
 	cr_install(test, ends[1], wfd);
+}
+
+struct file *cr_socketpair(struct kunit *test, int type, int fd0, int fd1)
+{
+	struct socket *sock[2];
+	struct file *file[2];
+	int end;
+
+	KUNIT_ASSERT_EQ(test, sock_create(AF_UNIX, type, 0, &sock[0]), 0);
+	KUNIT_ASSERT_EQ(test, sock_create(AF_UNIX, type, 0, &sock[1]), 0);
+	KUNIT_ASSERT_EQ(test, sock[0]->ops->socketpair(sock[0], sock[1]), 0);
+	for (end = 0; end < 2; end++) {
+		file[end] = sock_alloc_file(sock[end], 0, NULL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(file[end]));
+	}
+	cr_install(test, file[0], fd0);
+	if (fd1 < 0)
+		return file[1];
+	cr_install(test, file[1], fd1);
+	return NULL;
+}
+
+int cr_send(int fd, const void *buf, size_t len, void *control,
+	    size_t controllen)
+{
+	struct msghdr msg = {
+		.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL,
+		.msg_control = control,
+		.msg_controllen = controllen,
+	};
+	struct kvec vec = { .iov_base = (void *)buf, .iov_len = len };
+
+	return kernel_sendmsg(sock_from_file(cr_file(fd)), &msg, &vec, 1, len);
 }
 
 void cr_epoll(struct kunit *test, int fd)

@@ -50,6 +50,14 @@ void cr_install(struct kunit *test, struct file *file, int fd);
 void cr_efd(struct kunit *test, int fd, u64 count, unsigned int flags);
 void cr_pipe(struct kunit *test, int rfd, int wfd);
 void cr_epoll(struct kunit *test, int fd);
+/*
+ * A UNIX socketpair(2) of @type with end 0 at @fd0 and end 1 at @fd1; with
+ * @fd1 < 0, end 1 is returned, with the caller's reference, instead.
+ */
+struct file *cr_socketpair(struct kunit *test, int type, int fd0, int fd1);
+/* sendmsg(2) on the socket at @fd, MSG_DONTWAIT; @control kernel memory. */
+int cr_send(int fd, const void *buf, size_t len, void *control,
+	    size_t controllen);
 /* A timerfd made from @st and armed, at @fd; @flags TFD_NONBLOCK/CLOEXEC. */
 void cr_timerfd(struct kunit *test, int fd, const struct timerfd_cr_state *st,
 		int flags);

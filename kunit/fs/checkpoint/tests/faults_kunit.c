@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit fault sweeps: fail the k-th allocation, and separately the k-th
- * image or pipe I/O, of checkpoint and of restart, for k = 1, 2, ... until
+ * image, pipe or socket I/O, of checkpoint and of restart, for k = 1, 2, ... until
  * the operation succeeds.  At every k the operation must fail with the
  * injected errno and leave nothing behind: no extra reference on the
  * checkpointed files, no restored file alive, the user's epoll watch
@@ -12,13 +12,14 @@
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/net.h>
 
 #include "cr_kunit.h"
 
 #define SWEEP_LIMIT 1000
 
 /* fds of the state every sweep checkpoints and restores */
-static const int state_fds[] = { 3, 4, 5, 6, 7, 8, 9, 10 };
+static const int state_fds[] = { 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 };
 
 static void build_state(struct kunit *test)
 {
@@ -41,6 +42,14 @@ static void build_state(struct kunit *test)
 	cr_signalfd(test, 10, 1ULL << (SIGUSR1 - 1), 0);
 	KUNIT_ASSERT_EQ(test, cr_ctl(6, EPOLL_CTL_ADD, 9, EPOLLIN, 4), 0);
 	KUNIT_ASSERT_EQ(test, cr_ctl(6, EPOLL_CTL_ADD, 10, EPOLLIN, 5), 0);
+	/* A stream pair with bytes each way; a seqpacket end whose peer closed. */
+	cr_socketpair(test, SOCK_STREAM, 11, 12);
+	KUNIT_ASSERT_EQ(test, cr_send(11, "to 12", 5, NULL, 0), 5);
+	KUNIT_ASSERT_EQ(test, cr_send(12, "to 11", 5, NULL, 0), 5);
+	fput(cr_socketpair(test, SOCK_SEQPACKET, 13, -1));
+	flush_delayed_fput();
+	KUNIT_ASSERT_EQ(test, cr_ctl(6, EPOLL_CTL_ADD, 11, EPOLLIN | EPOLLRDHUP, 6), 0);
+	KUNIT_ASSERT_EQ(test, cr_ctl(6, EPOLL_CTL_ADD, 13, EPOLLIN | EPOLLRDHUP, 7), 0);
 }
 
 static u64 state_fd_bits(void)

@@ -27,41 +27,6 @@ static struct socket *sock_at(int fd)
 	return sock_from_file(cr_file(fd));
 }
 
-/* socketpair(2) of @type at @fd0 and @fd1; @keep: end 1 is not installed. */
-static struct file *unix_pair(struct kunit *test, int type, int fd0, int fd1,
-			      bool keep)
-{
-	struct socket *sock[2];
-	struct file *file[2];
-	int end;
-
-	KUNIT_ASSERT_EQ(test, sock_create(AF_UNIX, type, 0, &sock[0]), 0);
-	KUNIT_ASSERT_EQ(test, sock_create(AF_UNIX, type, 0, &sock[1]), 0);
-	KUNIT_ASSERT_EQ(test, sock[0]->ops->socketpair(sock[0], sock[1]), 0);
-	for (end = 0; end < 2; end++) {
-		file[end] = sock_alloc_file(sock[end], 0, NULL);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(file[end]));
-	}
-	cr_install(test, file[0], fd0);
-	if (keep)
-		return file[1];
-	cr_install(test, file[1], fd1);
-	return NULL;
-}
-
-static int unix_send(int fd, const char *buf, size_t len, void *control,
-		     size_t controllen)
-{
-	struct msghdr msg = {
-		.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL,
-		.msg_control = control,
-		.msg_controllen = controllen,
-	};
-	struct kvec vec = { .iov_base = (void *)buf, .iov_len = len };
-
-	return kernel_sendmsg(sock_at(fd), &msg, &vec, 1, len);
-}
-
 static int unix_recv(int fd, char *buf, size_t len)
 {
 	struct msghdr msg = {};
@@ -113,11 +78,11 @@ static void unix_queues_roundtrip(struct kunit *test)
 	bool stream = t->type == SOCK_STREAM;
 	char buf[32] = {};
 
-	unix_pair(test, t->type, 3, 4, false);
-	KUNIT_ASSERT_EQ(test, unix_send(4, "abc", 3, NULL, 0), 3);
-	KUNIT_ASSERT_EQ(test, unix_send(4, "", 0, NULL, 0), 0);
-	KUNIT_ASSERT_EQ(test, unix_send(4, "defgh", 5, NULL, 0), 5);
-	KUNIT_ASSERT_EQ(test, unix_send(3, "xy", 2, NULL, 0), 2);
+	cr_socketpair(test, t->type, 3, 4);
+	KUNIT_ASSERT_EQ(test, cr_send(4, "abc", 3, NULL, 0), 3);
+	KUNIT_ASSERT_EQ(test, cr_send(4, "", 0, NULL, 0), 0);
+	KUNIT_ASSERT_EQ(test, cr_send(4, "defgh", 5, NULL, 0), 5);
+	KUNIT_ASSERT_EQ(test, cr_send(3, "xy", 2, NULL, 0), 2);
 	cr_roundtrip(test, 0);
 	KUNIT_ASSERT_EQ(test, sock_at(3)->sk->sk_type, t->type);
 	if (stream) {
@@ -134,7 +99,7 @@ static void unix_queues_roundtrip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, unix_recv(4, buf, sizeof(buf)), 2);
 	KUNIT_EXPECT_STREQ(test, buf, "xy");
 	/* The restored pair is a pair: each end reaches the other. */
-	KUNIT_EXPECT_EQ(test, unix_send(3, "q", 1, NULL, 0), 1);
+	KUNIT_EXPECT_EQ(test, cr_send(3, "q", 1, NULL, 0), 1);
 	KUNIT_EXPECT_EQ(test, unix_recv(4, buf, sizeof(buf)), 1);
 }
 
@@ -143,8 +108,8 @@ static void unix_stream_partly_read_keeps_the_rest(struct kunit *test)
 {
 	char buf[16] = {};
 
-	unix_pair(test, SOCK_STREAM, 3, 4, false);
-	KUNIT_ASSERT_EQ(test, unix_send(4, "0123456789", 10, NULL, 0), 10);
+	cr_socketpair(test, SOCK_STREAM, 3, 4);
+	KUNIT_ASSERT_EQ(test, cr_send(4, "0123456789", 10, NULL, 0), 10);
 	KUNIT_ASSERT_EQ(test, unix_recv(3, buf, 4), 4);
 	cr_roundtrip(test, 0);
 	memset(buf, 0, sizeof(buf));
@@ -158,14 +123,14 @@ static void unix_shutdown_kept(struct kunit *test)
 	const struct unix_type *t = test->param_value;
 	char buf[8];
 
-	unix_pair(test, t->type, 3, 4, false);
+	cr_socketpair(test, t->type, 3, 4);
 	KUNIT_ASSERT_EQ(test, kernel_sock_shutdown(sock_at(3), SHUT_WR), 0);
 	cr_roundtrip(test, 0);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(sock_at(3)->sk->sk_shutdown),
 			(u8)SEND_SHUTDOWN);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(sock_at(4)->sk->sk_shutdown),
 			(u8)(t->type == SOCK_DGRAM ? 0 : RCV_SHUTDOWN));
-	KUNIT_EXPECT_EQ(test, unix_send(3, "a", 1, NULL, 0), -EPIPE);
+	KUNIT_EXPECT_EQ(test, cr_send(3, "a", 1, NULL, 0), -EPIPE);
 	if (t->type != SOCK_DGRAM) {
 		KUNIT_EXPECT_TRUE(test, unix_poll_mask(4) & EPOLLRDHUP);
 		KUNIT_EXPECT_EQ(test, unix_recv(4, buf, sizeof(buf)), 0);
@@ -180,9 +145,9 @@ static void unix_peer_closed_with_unread_data(struct kunit *test)
 {
 	char buf[8] = {};
 
-	unix_pair(test, SOCK_STREAM, 3, 4, false);
-	KUNIT_ASSERT_EQ(test, unix_send(4, "zz", 2, NULL, 0), 2);
-	KUNIT_ASSERT_EQ(test, unix_send(3, "unread", 6, NULL, 0), 6);
+	cr_socketpair(test, SOCK_STREAM, 3, 4);
+	KUNIT_ASSERT_EQ(test, cr_send(4, "zz", 2, NULL, 0), 2);
+	KUNIT_ASSERT_EQ(test, cr_send(3, "unread", 6, NULL, 0), 6);
 	unix_close(4);
 	cr_roundtrip(test, 0);
 	KUNIT_EXPECT_NULL(test, cr_file(4));
@@ -199,19 +164,19 @@ static void unix_peer_closed_clean_gives_eof(struct kunit *test)
 {
 	char buf[8];
 
-	unix_pair(test, SOCK_SEQPACKET, 3, 4, false);
+	cr_socketpair(test, SOCK_SEQPACKET, 3, 4);
 	unix_close(4);
 	cr_roundtrip(test, 0);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(sock_at(3)->sk->sk_err), 0);
 	KUNIT_EXPECT_EQ(test, unix_recv(3, buf, sizeof(buf)), 0);
-	KUNIT_EXPECT_EQ(test, unix_send(3, "a", 1, NULL, 0), -EPIPE);
+	KUNIT_EXPECT_EQ(test, cr_send(3, "a", 1, NULL, 0), -EPIPE);
 }
 
 static void unix_buffers_and_peek_offset_kept(struct kunit *test)
 {
 	struct sock *sk;
 
-	unix_pair(test, SOCK_DGRAM, 3, 4, false);
+	cr_socketpair(test, SOCK_DGRAM, 3, 4);
 	KUNIT_ASSERT_EQ(test, unix_setsockopt(3, SO_SNDBUF, 8192), 0);
 	KUNIT_ASSERT_EQ(test, unix_setsockopt(4, SO_RCVBUF, 6000), 0);
 	KUNIT_ASSERT_EQ(test, unix_setsockopt(4, SO_PEEK_OFF, 2), 0);
@@ -237,11 +202,11 @@ static void unix_queued_message_keeps_item_ready(struct kunit *test)
 {
 	struct epoll_cr_item seen = { .ready_pos = -2 };
 
-	unix_pair(test, SOCK_SEQPACKET, 4, 5, false);
+	cr_socketpair(test, SOCK_SEQPACKET, 4, 5);
 	cr_epoll(test, 3);
 	KUNIT_ASSERT_EQ(test, cr_ctl(3, EPOLL_CTL_ADD, 4,
 				     EPOLLIN | EPOLLRDHUP | EPOLLET, 9), 0);
-	KUNIT_ASSERT_EQ(test, unix_send(5, "m", 1, NULL, 0), 1);
+	KUNIT_ASSERT_EQ(test, cr_send(5, "m", 1, NULL, 0), 1);
 	cr_roundtrip(test, 0);
 	KUNIT_ASSERT_EQ(test, eventpoll_cr_walk_items(cr_file(3), keep_item,
 						      &seen), 0);
@@ -256,9 +221,9 @@ static void unix_restored_pair_checkpoints_identically(struct kunit *test)
 	size_t la, lb;
 	u8 *a, *b;
 
-	unix_pair(test, t->type, 3, 6, false);
-	KUNIT_ASSERT_EQ(test, unix_send(6, "one", 3, NULL, 0), 3);
-	KUNIT_ASSERT_EQ(test, unix_send(3, "", 0, NULL, 0), 0);
+	cr_socketpair(test, t->type, 3, 6);
+	KUNIT_ASSERT_EQ(test, cr_send(6, "one", 3, NULL, 0), 3);
+	KUNIT_ASSERT_EQ(test, cr_send(3, "", 0, NULL, 0), 0);
 	KUNIT_ASSERT_EQ(test, kernel_sock_shutdown(sock_at(6), SHUT_RD), 0);
 	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
 	a = cr_image_bytes(test, &la);
@@ -277,10 +242,10 @@ static void unix_restored_pair_checkpoints_identically(struct kunit *test)
  */
 static void unix_peer_held_outside_restores_closed(struct kunit *test)
 {
-	struct file *peer = unix_pair(test, SOCK_STREAM, 3, 0, true);
+	struct file *peer = cr_socketpair(test, SOCK_STREAM, 3, -1);
 	char buf[8] = {};
 
-	KUNIT_ASSERT_EQ(test, unix_send(3, "unread", 6, NULL, 0), 6);
+	KUNIT_ASSERT_EQ(test, cr_send(3, "unread", 6, NULL, 0), 6);
 	KUNIT_ASSERT_EQ(test, kernel_sendmsg(sock_from_file(peer),
 					     &(struct msghdr){ .msg_flags = MSG_DONTWAIT },
 					     &(struct kvec){ .iov_base = "zz", .iov_len = 2 },
@@ -307,7 +272,7 @@ static void unix_end_held_outside_needs_subtree(struct kunit *test)
 {
 	struct file *extra;
 
-	unix_pair(test, SOCK_DGRAM, 3, 4, false);
+	cr_socketpair(test, SOCK_DGRAM, 3, 4);
 	extra = get_file(cr_file(4));
 	KUNIT_EXPECT_EQ(test, cr_checkpoint(test, 0), -EBUSY);
 	KUNIT_EXPECT_EQ(test, cr_checkpoint(test, CHECKPOINT_SUBTREE), 0);
@@ -324,13 +289,13 @@ static void unix_files_in_flight_are_ebusy(struct kunit *test)
 	} control = {};
 	char buf[4];
 
-	unix_pair(test, SOCK_STREAM, 3, 4, false);
+	cr_socketpair(test, SOCK_STREAM, 3, 4);
 	cr_efd(test, 5, 1, 0);
 	control.hdr.cmsg_len = CMSG_LEN(sizeof(int));
 	control.hdr.cmsg_level = SOL_SOCKET;
 	control.hdr.cmsg_type = SCM_RIGHTS;
 	*(int *)CMSG_DATA(&control.hdr) = 5;
-	KUNIT_ASSERT_EQ(test, unix_send(4, "f", 1, &control, sizeof(control)), 1);
+	KUNIT_ASSERT_EQ(test, cr_send(4, "f", 1, &control, sizeof(control)), 1);
 	KUNIT_EXPECT_EQ(test, cr_checkpoint(test, 0), -EBUSY);
 	KUNIT_EXPECT_EQ(test, cr_checkpoint(test, CHECKPOINT_SUBTREE), -EBUSY);
 	/* Received (the fd is dropped with the kernel's msghdr): allowed. */
@@ -340,7 +305,7 @@ static void unix_files_in_flight_are_ebusy(struct kunit *test)
 
 static void unix_passcred_is_eopnotsupp(struct kunit *test)
 {
-	unix_pair(test, SOCK_DGRAM, 3, 4, false);
+	cr_socketpair(test, SOCK_DGRAM, 3, 4);
 	KUNIT_ASSERT_EQ(test, unix_setsockopt(3, SO_PASSCRED, 1), 0);
 	KUNIT_EXPECT_EQ(test, cr_checkpoint(test, 0), -EOPNOTSUPP);
 	KUNIT_ASSERT_EQ(test, unix_setsockopt(3, SO_PASSCRED, 0), 0);
@@ -354,7 +319,7 @@ static void unix_unconnected_is_unsupported(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, sock_create(AF_UNIX, SOCK_DGRAM, 0, &sock), 0);
 	cr_install(test, sock_alloc_file(sock, 0, NULL), 3);
-	unix_pair(test, SOCK_STREAM, 4, 5, false);
+	cr_socketpair(test, SOCK_STREAM, 4, 5);
 	KUNIT_EXPECT_EQ(test, cr_checkpoint(test, 0), -EOPNOTSUPP);
 	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, CHECKPOINT_SKIP_UNSUPPORTED), 0);
 	unix_close(4);
@@ -439,8 +404,8 @@ static void unix_restart_rejects_crafted_pair(struct kunit *test)
 	size_t len;
 	u8 *image;
 
-	unix_pair(test, SOCK_DGRAM, 3, 4, false);
-	KUNIT_ASSERT_EQ(test, unix_send(4, "abcd", 4, NULL, 0), 4);
+	cr_socketpair(test, SOCK_DGRAM, 3, 4);
+	KUNIT_ASSERT_EQ(test, cr_send(4, "abcd", 4, NULL, 0), 4);
 	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
 	image = cr_image_bytes(test, &len);
 	cr_close_all();
