@@ -6,13 +6,13 @@
  *   harness/launch/uml-run [--seed S] build/harness/image-fuzz [N] [--one I]
  *
  * Images of a few seed states (pipes with data, eventfds, epoll sets with
- * items, one nested, a regular file, timerfds and a signalfd) are mutated
- * by the engine the
- * KUnit suite checkpoint_fuzz shares (kunit/fs/checkpoint/tests/
- * image_mutate.c, built here against image-mutate-compat.h): mutation I
- * of seed S is one of its kinds, bit flips to stacked mutations, and a
- * trailer repair, drawn from a PRNG seeded by (S, I) alone, so it is a
- * pure function of (S, I); I uses seed state I % NSEEDS.  A restorer, alone with its image and a handle on
+ * items, one nested, a regular file, timerfds and a signalfd, UNIX socket
+ * pairs) are mutated by the engine the KUnit suite checkpoint_fuzz shares
+ * (kunit/fs/checkpoint/tests/image_mutate.c, built here against
+ * image-mutate-compat.h): mutation I of seed S is one of its kinds, bit
+ * flips to stacked mutations, and a trailer repair, drawn from a PRNG
+ * seeded by (S, I) alone, so it is a pure function of (S, I); I uses seed
+ * state I % NSEEDS.  A restorer, alone with its image and a handle on
  * /proc/self/fd, calls restart() on each mutated image, and checks:
  *
  *   - restart fails with an errno and the fd table is unchanged, or
@@ -37,6 +37,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -138,6 +139,32 @@ static int build_timers(void *arg)
 	       epoll_add(14, 13, EPOLLIN, 0x1313) ? 0 : 1;
 }
 
+/*
+ * Socket pairs: a stream one at 10/11 with bytes each way, a datagram one
+ * at 12/13 with an empty message and a shutdown, a seqpacket end at 14
+ * whose peer closed with a message unread; epoll 15 over 10 and 14.
+ */
+static int build_sockets(void *arg)
+{
+	int sv[2], dg[2], sp[2];
+
+	(void)arg;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || socketpair(AF_UNIX, SOCK_DGRAM, 0, dg) ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp)) {
+		expect(false, "socketpair: %s", strerror(errno));
+		return 1;
+	}
+	if (!place_fd(sv[0], 10) || !place_fd(sv[1], 11) || !place_fd(dg[0], 12) ||
+	    !place_fd(dg[1], 13) || !place_fd(sp[0], 14) || !place_fd(epoll_create1(0), 15))
+		return 1;
+	if (!write_all(11, "stream", 6) || !write_all(10, "back", 4) ||
+	    send(13, "", 0, 0) != 0 || !write_all(13, "dgram", 5) || shutdown(12, SHUT_WR) ||
+	    !write_all(14, "unread", 6) || close(sp[1]))
+		return 1;
+	return epoll_add(15, 10, EPOLLIN | EPOLLET, 0x1010) &&
+	       epoll_add(15, 14, EPOLLIN | EPOLLRDHUP, 0x1414) ? 0 : 1;
+}
+
 static struct seed_state {
 	const char *name;
 	cr_build_fn build;
@@ -148,6 +175,7 @@ static struct seed_state {
 	{ "eventfds", build_eventfds, NULL, 0 },
 	{ "epoll", build_epoll, NULL, 0 },
 	{ "timers", build_timers, NULL, 0 },
+	{ "sockets", build_sockets, NULL, 0 },
 };
 
 #define NSEEDS ((long)(sizeof(seeds) / sizeof(seeds[0])))

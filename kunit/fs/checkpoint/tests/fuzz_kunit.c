@@ -5,14 +5,14 @@
  *
  * Each case checkpoints one real in-kernel state (pipes with data,
  * eventfds, epoll sets with items and ready lists, nested epoll, regular
- * files, chunked records) into the fixture's shmem image, keeps its bytes
- * as the seed, and then, for a fixed number of iterations, writes a
- * mutated copy back to the image and restarts it into the case's own fd
- * table.  The mutations are image_mutate.c's, the engine the userspace
- * fuzzer (harness/fuzz/image-fuzz.c) shares: bit flips, truncation at
- * every offset (with and without a fresh trailer), edits of record
- * lengths, objrefs, types, counts and fd numbers, and duplicated, dropped
- * or reordered records.  Seven mutations in eight get their trailer's
+ * files, chunked records, timers, socket pairs) into the fixture's shmem
+ * image, keeps its bytes as the seed, and then, for a fixed number of
+ * iterations, writes a mutated copy back to the image and restarts it
+ * into the case's own fd table.  The mutations are image_mutate.c's, the
+ * engine the userspace fuzzer (harness/fuzz/image-fuzz.c) shares: bit
+ * flips, truncation at every offset (with and without a fresh trailer),
+ * edits of record lengths, objrefs, types, counts and fd numbers, and
+ * duplicated, dropped or reordered records.  Seven mutations in eight get their trailer's
  * checksum recomputed (half of those their counts too), so they reach
  * the checks behind it.
  *
@@ -37,9 +37,11 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/moduleparam.h>
+#include <linux/net.h>
 #include <linux/panic.h>
 #include <linux/pipe_fs_i.h>
 #include <linux/unaligned.h>
+#include <net/sock.h>
 
 #include "cr_kunit.h"
 #include "image_mutate.h"
@@ -271,6 +273,35 @@ static unsigned long seed_timers(struct kunit *test)
 	return 0;
 }
 
+/*
+ * Socket pairs of each type with messages each way (an empty datagram),
+ * a shutdown, a survivor of a peer that closed with unread bytes, and a
+ * set over them.
+ */
+static unsigned long seed_sockets(struct kunit *test)
+{
+	struct file *peer;
+
+	cr_socketpair(test, SOCK_STREAM, 3, 4);
+	cr_socketpair(test, SOCK_DGRAM, 5, 6);
+	cr_socketpair(test, SOCK_SEQPACKET, 7, 8);
+	KUNIT_ASSERT_EQ(test, cr_send(4, "stream", 6, NULL, 0), 6);
+	KUNIT_ASSERT_EQ(test, cr_send(3, "back", 4, NULL, 0), 4);
+	KUNIT_ASSERT_EQ(test, cr_send(6, "dg", 2, NULL, 0), 2);
+	KUNIT_ASSERT_EQ(test, cr_send(6, "", 0, NULL, 0), 0);
+	KUNIT_ASSERT_EQ(test, cr_send(8, "seq", 3, NULL, 0), 3);
+	KUNIT_ASSERT_EQ(test, kernel_sock_shutdown(sock_from_file(cr_file(5)), SHUT_WR), 0);
+	peer = cr_socketpair(test, SOCK_STREAM, 9, -1);
+	KUNIT_ASSERT_EQ(test, cr_send(9, "unread", 6, NULL, 0), 6);
+	fput(peer);
+	flush_delayed_fput();
+	cr_epoll(test, 10);
+	KUNIT_ASSERT_EQ(test, cr_ctl(10, EPOLL_CTL_ADD, 3, EPOLLIN | EPOLLET, 1), 0);
+	KUNIT_ASSERT_EQ(test, cr_ctl(10, EPOLL_CTL_ADD, 5, EPOLLIN | EPOLLRDHUP, 2), 0);
+	KUNIT_ASSERT_EQ(test, cr_ctl(10, EPOLL_CTL_ADD, 9, EPOLLIN | EPOLLRDHUP, 3), 0);
+	return 0;
+}
+
 struct fuzz_image {
 	const char *name;
 	/* builds the state in the case's fd table; returns checkpoint flags */
@@ -285,6 +316,7 @@ static const struct fuzz_image fuzz_images[] = {
 	{ "chunks", seed_chunks },
 	{ "mixed", seed_mixed },
 	{ "timers", seed_timers },
+	{ "sockets", seed_sockets },
 };
 
 static void fuzz_image_desc(const struct fuzz_image *image, char *desc)
@@ -407,6 +439,9 @@ static bool fuzz_type_ok(struct file *file, u32 type)
 		return timerfd_cr_is_timerfd(file);
 	case CKPT_FILE_SIGNALFD:
 		return ckpt_ready_per_task(file);
+	case CKPT_FILE_UNIX:
+		return sock_from_file(file) &&
+		       sock_from_file(file)->sk->sk_family == AF_UNIX;
 	}
 	return false;
 }
@@ -429,10 +464,11 @@ static u32 fuzz_parse_objects(struct fuzz *fz)
 		struct fuzz_obj *obj;
 
 		if (fz->m.recs[r].type != CKPT_REC_FILE &&
-		    fz->m.recs[r].type != CKPT_REC_PIPE)
+		    fz->m.recs[r].type != CKPT_REC_PIPE &&
+		    fz->m.recs[r].type != CKPT_REC_UNIX_PAIR)
 			continue;
 		obj = &fz->objs[++nobjs];
-		if (fz->m.recs[r].type == CKPT_REC_PIPE)
+		if (fz->m.recs[r].type != CKPT_REC_FILE)
 			continue;
 		obj->file_type = IMUT_U32(p, struct ckpt_rec_file, file_type);
 		obj->f_mode = IMUT_U32(p, struct ckpt_rec_file, f_mode);

@@ -190,7 +190,8 @@ void imut_fix_trailer(struct imut *im, bool counts)
 			const struct imut_rec *r = &im->recs[i];
 
 			t.nrecords++;
-			if (r->type == CKPT_REC_FILE || r->type == CKPT_REC_PIPE)
+			if (r->type == CKPT_REC_FILE || r->type == CKPT_REC_PIPE ||
+			    r->type == CKPT_REC_UNIX_PAIR)
 				t.nobjects++;
 			else if (r->type == CKPT_REC_FD)
 				t.nfds += imut_rec_u32(im, r,
@@ -299,6 +300,12 @@ static const struct imut_layout imut_pipe_end_fields[] = {
 	{}
 };
 
+static const struct imut_layout imut_unix_end_fields[] = {
+	IMUT_L(struct ckpt_file_unix, pair_objref, IMUT_OBJREF),
+	IMUT_L(struct ckpt_file_unix, end, IMUT_TYPE),
+	{}
+};
+
 static const struct imut_layout imut_eventfd_fields[] = {
 	IMUT_L(struct ckpt_file_eventfd, count, IMUT_COUNT),
 	IMUT_L(struct ckpt_file_eventfd, efd_flags, IMUT_TYPE),
@@ -339,6 +346,30 @@ static const struct imut_layout imut_pipe_fields[] = {
 	IMUT_L(struct ckpt_rec_pipe, nbytes, IMUT_COUNT),
 	IMUT_L(struct ckpt_rec_pipe, __pad, IMUT_ANY),
 	IMUT_AFTER(struct ckpt_rec_pipe, 0, IMUT_ANY),
+	{}
+};
+
+/* The fields of both ends, then the first byte of the lengths or data. */
+static const struct imut_layout imut_unix_pair_fields[] = {
+	IMUT_L(struct ckpt_rec_unix_pair, objref, IMUT_OBJREF),
+	IMUT_L(struct ckpt_rec_unix_pair, sock_type, IMUT_TYPE),
+	IMUT_L(struct ckpt_rec_unix_pair, ends[0].flags, IMUT_TYPE),
+	IMUT_L(struct ckpt_rec_unix_pair, ends[0].shutdown, IMUT_TYPE),
+	IMUT_L(struct ckpt_rec_unix_pair, ends[0].err, IMUT_ANY),
+	IMUT_L(struct ckpt_rec_unix_pair, ends[0].sndbuf, IMUT_ANY),
+	IMUT_L(struct ckpt_rec_unix_pair, ends[0].rcvbuf, IMUT_ANY),
+	IMUT_L(struct ckpt_rec_unix_pair, ends[0].peek_off, IMUT_ANY),
+	IMUT_L(struct ckpt_rec_unix_pair, ends[0].nmsgs, IMUT_COUNT),
+	IMUT_L(struct ckpt_rec_unix_pair, ends[0].nbytes, IMUT_COUNT),
+	IMUT_L(struct ckpt_rec_unix_pair, ends[1].flags, IMUT_TYPE),
+	IMUT_L(struct ckpt_rec_unix_pair, ends[1].shutdown, IMUT_TYPE),
+	IMUT_L(struct ckpt_rec_unix_pair, ends[1].err, IMUT_ANY),
+	IMUT_L(struct ckpt_rec_unix_pair, ends[1].sndbuf, IMUT_ANY),
+	IMUT_L(struct ckpt_rec_unix_pair, ends[1].rcvbuf, IMUT_ANY),
+	IMUT_L(struct ckpt_rec_unix_pair, ends[1].peek_off, IMUT_ANY),
+	IMUT_L(struct ckpt_rec_unix_pair, ends[1].nmsgs, IMUT_COUNT),
+	IMUT_L(struct ckpt_rec_unix_pair, ends[1].nbytes, IMUT_COUNT),
+	IMUT_AFTER(struct ckpt_rec_unix_pair, 0, IMUT_ANY),
 	{}
 };
 
@@ -411,6 +442,8 @@ static void imut_add_file(struct imut *im, int r)
 		imut_add_layout(im, r, IMUT_FILE_SPEC, imut_timerfd_fields);
 	else if (type == CKPT_FILE_SIGNALFD)
 		imut_add_layout(im, r, IMUT_FILE_SPEC, imut_signalfd_fields);
+	else if (type == CKPT_FILE_UNIX)
+		imut_add_layout(im, r, IMUT_FILE_SPEC, imut_unix_end_fields);
 }
 
 static void imut_collect(struct imut *im)
@@ -429,6 +462,9 @@ static void imut_collect(struct imut *im)
 			break;
 		case CKPT_REC_PIPE:
 			imut_add_layout(im, r, 0, imut_pipe_fields);
+			break;
+		case CKPT_REC_UNIX_PAIR:
+			imut_add_layout(im, r, 0, imut_unix_pair_fields);
 			break;
 		case CKPT_REC_FD:
 			imut_add_layout(im, r, 0, imut_fd_fields);

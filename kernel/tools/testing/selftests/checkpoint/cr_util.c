@@ -417,7 +417,7 @@ static const char *record_name(uint32_t type)
 		[CKPT_REC_PIPE] = "PIPE", [CKPT_REC_FD] = "FD",
 		[CKPT_REC_EPOLL_ITEMS] = "EPOLL_ITEMS",
 		[CKPT_REC_EPOLL_READY] = "EPOLL_READY",
-		[CKPT_REC_TRAILER] = "TRAILER",
+		[CKPT_REC_TRAILER] = "TRAILER", [CKPT_REC_UNIX_PAIR] = "UNIX_PAIR",
 	};
 
 	return type < ARRAY_SIZE(names) && names[type] ? names[type] : "unknown";
