@@ -28,7 +28,9 @@ long trace_n;
  *   EIO     ckpt_flush() when the image file takes no bytes, and
  *           ckpt_fill_pipe() on a short write into a restored pipe;
  *   ENFILE  restart: create_pipe_files() when the pipe's inode cannot be
- *           allocated (get_pipe_inode()), as pipe(2) reports it.
+ *           allocated (get_pipe_inode()), as pipe(2) reports it;
+ *   ENOBUFS restart: the buffers a socket pair's queue is sent in again
+ *           (alloc_skb_with_frags()), as sendmsg(2) reports it.
  * Not EFAULT: image I/O is kernel_read()/kernel_write() on kernel buffers,
  * so no user copy (FAULT_INJECTION_USERCOPY) happens inside either call.
  * Not EINTR: no interruptible wait on these paths (ep->mtx, epnested_mutex
@@ -36,7 +38,8 @@ long trace_n;
  */
 bool allowed_errno(enum sweep op, int err)
 {
-	return err == ENOMEM || err == EIO || (op == SW_RESTART && err == ENFILE);
+	return err == ENOMEM || err == EIO ||
+	       (op == SW_RESTART && (err == ENFILE || err == ENOBUFS));
 }
 
 static bool knob(const char *name, const char *val)

@@ -22,6 +22,7 @@ static const char *type_name(uint32_t t)
 	case CKPT_FILE_EPOLL: return "epoll";
 	case CKPT_FILE_TIMERFD: return "timerfd";
 	case CKPT_FILE_SIGNALFD: return "signalfd";
+	case CKPT_FILE_UNIX: return "unix";
 	}
 	return "?";
 }

@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -282,6 +283,18 @@ static void do_sleep(const struct scn_op *op)
 		;
 }
 
+/* socketpair's type and flags: SOCK_STREAM unless a flag names another. */
+static int sock_type(const struct scn_op *op)
+{
+	int type = op->flags & SCN_DGRAM ? SOCK_DGRAM :
+		   op->flags & SCN_SEQPACKET ? SOCK_SEQPACKET : SOCK_STREAM;
+
+	return type | (op->flags & SCN_NONBLOCK ? SOCK_NONBLOCK : 0);
+}
+
+/* shutdown's how, by scn_op.sub (parse.c: rd, wr, rdwr). */
+static const int shut_how[] = { SHUT_RD, SHUT_WR, SHUT_RDWR };
+
 /* Performs op, its result in t->res; false if it has none. */
 static bool run_op(struct tracer *t, const struct scn_op *op)
 {
@@ -310,6 +323,16 @@ static bool run_op(struct tracer *t, const struct scn_op *op)
 		res_add(t, " ");
 		created(t, fds[1], op->fd2);
 		break;
+	case OP_SOCKETPAIR:
+		r = socketpair(AF_UNIX, sock_type(op), 0, fds);
+		if (r < 0) {
+			res_ret(t, r);
+			break;
+		}
+		created(t, fds[0], op->fd);
+		res_add(t, " ");
+		created(t, fds[1], op->fd2);
+		break;
 	case OP_FILE:
 		mkdir(SCN_DIR, 0700);
 		snprintf(path, sizeof(path), SCN_DIR "/%s", op->path);
@@ -323,6 +346,9 @@ static bool run_op(struct tracer *t, const struct scn_op *op)
 		break;
 	case OP_CLOSE:
 		res_ret(t, close(op->fd));
+		break;
+	case OP_SHUTDOWN:
+		res_ret(t, shutdown(op->fd, shut_how[op->sub]));
 		break;
 	case OP_CTL:
 		res_ret(t, ctl(op->fd, op->sub, op->fd2, op->events, op->data));

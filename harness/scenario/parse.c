@@ -450,6 +450,16 @@ static int parse_op(struct pstate *p, struct scn *s, struct scn_op *op, const st
 			return -1;
 		op->fd2 = bind(p, tok(v, "W"), OBJ_PIPEW, -1);
 		return op->fd2 < 0 ? -1 : 0;
+	case OP_SOCKETPAIR:
+		if ((op->flags & SCN_DGRAM) && (op->flags & SCN_SEQPACKET))
+			return fail(p, "socketpair: dgram and seqpacket are two types");
+		if (!strcmp(tok(v, "A"), tok(v, "B")))
+			return fail(p, "socketpair: the two ends need two names");
+		op->fd = bind(p, tok(v, "A"), OBJ_SOCK, -1);
+		if (op->fd < 0)
+			return -1;
+		op->fd2 = bind(p, tok(v, "B"), OBJ_SOCK, -1);
+		return op->fd2 < 0 ? -1 : 0;
 	case OP_FILE:
 		strcpy(op->path, tok(v, "PATH"));	/* its length is checked */
 		op->fd = bind(p, tok(v, "NAME"), OBJ_FILE, -1);
@@ -482,6 +492,13 @@ static int parse_op(struct pstate *p, struct scn *s, struct scn_op *op, const st
 			return queue_outside(p, s, op, tok(v, "NAME"), NULL);
 		close_fd(p, op->fd);
 		return 0;
+	case OP_SHUTDOWN: {
+		const char *how = v->tok[0];
+
+		/* exec.c's shut_how[]: <sys/socket.h> would take bind(). */
+		op->sub = !strcmp(how, "rd") ? 0 : !strcmp(how, "wr") ? 1 : 2;
+		return fd_of(p, tok(v, "NAME"), &op->fd);
+	}
 	case OP_CTL: {
 		const char *sub = v->tok[0];
 
@@ -517,7 +534,7 @@ static int parse_op(struct pstate *p, struct scn *s, struct scn_op *op, const st
 			return -1;
 		op->obj = p->obj[op->fd];
 		op->n = val(v, "N");
-		/* A pipe or file moves at most 64 KiB. */
+		/* A pipe, file or socket moves at most 64 KiB. */
 		snprintf(what, sizeof(what), "%s N", v->form->op);
 		if (!fixed_size(op->obj) && num(p, tok(v, "N"), what, 0, 65536, &op->n))
 			return -1;

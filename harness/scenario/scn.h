@@ -25,6 +25,8 @@
 #define SCN_REALTIME	0x8	/* timerfd: CLOCK_REALTIME */
 #define SCN_BOOTTIME	0x10	/* timerfd: CLOCK_BOOTTIME */
 #define SCN_ABSTIME	0x20	/* settime: VALUE is from the clock's now */
+#define SCN_DGRAM	0x40	/* socketpair: SOCK_DGRAM */
+#define SCN_SEQPACKET	0x80	/* socketpair: SOCK_SEQPACKET */
 
 /*
  * The ops' syntax, from scenarios/ops.table: the table as C data, read by
@@ -65,7 +67,7 @@ struct scn_form {
 /* Object kinds of fds (what a read or write does). */
 enum scn_obj {
 	OBJ_NONE, OBJ_EPOLL, OBJ_EVENTFD, OBJ_PIPER, OBJ_PIPEW, OBJ_FILE, OBJ_TIMERFD,
-	OBJ_SIGNALFD,
+	OBJ_SIGNALFD, OBJ_SOCK,	/* OBJ_SOCK: a socketpair end, of any type */
 };
 
 struct scn_op {
@@ -75,9 +77,9 @@ struct scn_op {
 	char *text;		/* op tokens, suffix excluded */
 	char *expect;		/* expected result, or NULL */
 	int fd;			/* new fd / epoll fd / operand fd */
-	int fd2;		/* target fd / pipe write end / dup source */
+	int fd2;		/* target fd / pipe write or second socket end / dup source */
 	int obj;		/* enum scn_obj of the operand */
-	int sub;		/* EPOLL_CTL_* */
+	int sub;		/* EPOLL_CTL_*; shutdown: 0 rd, 1 wr, 2 rdwr */
 	int flags;		/* SCN_* */
 	uint32_t events;
 	uint64_t data;

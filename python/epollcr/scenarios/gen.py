@@ -26,7 +26,7 @@ class Builder:
     """Emits op lines and tracks which names are open."""
 
     def __init__(self, rng: random.Random, extra: random.Random | None = None,
-                 steady_timers: bool = False) -> None:
+                 steady_timers: bool = False, sockets: random.Random | None = None) -> None:
         self.rng = rng
         # Only timers whose image does not depend on when it is taken
         # (STEADY_TIMER_KINDS): for runs without time travel (QEMU).
@@ -36,6 +36,11 @@ class Builder:
         self.extra = extra or random.Random(0)
         self.timers: list[str] = []
         self.sigfds: list[str] = []
+        # Draws for the socket pairs' lines, apart from rng and extra for
+        # the same reason.
+        self.sx = sockets or random.Random(0)
+        self.socks: dict[str, tuple[str, str]] = {}  # open socket ends: (type, peer)
+        self.peer_closed: set[str] = set()  # ends whose peer was closed
         self.lines: list[str] = []
         self.eps: list[str] = []
         self.targets: list[str] = []      # eventfds and pipe ends
@@ -198,6 +203,105 @@ def timers_and_signals_tail(b: Builder) -> None:
         b.op(f"read {t} 8")
 
 
+SOCK_TYPES = ("stream", "stream", "dgram", "seqpacket")
+
+
+def sock_events(x: random.Random, kind: str) -> str:
+    """An item's events on a socket end."""
+    base = x.choice(["in", "in", "out", "in|out", "in|rdhup", "rdhup", "in|out|rdhup"])
+    if x.random() < 0.3:
+        base += "|et"
+    if x.random() < 0.25:
+        base += "|oneshot"
+    return base
+
+
+def socket_pairs(b: Builder, owner: dict[str, str] | None = None) -> None:
+    """Socket pairs (stream, datagram, seqpacket), some bytes queued, and
+    items on their ends, in about half the scenarios.  Drawn from b.sx,
+    with names of their own (so1a, so1b), so the other lines stay those
+    each seed always gave.  owner: each end is watched by its one set
+    there (else any set may watch it)."""
+    x = b.sx
+    if x.random() < 0.5:
+        return
+    for i in range(x.randint(1, 2)):
+        a, c = f"so{i + 1}a", f"so{i + 1}b"
+        kind = x.choice(SOCK_TYPES)
+        b.op(f"socketpair {a} {c}" + ("" if kind == "stream" else f" {kind}")
+             + (" nonblock" if x.random() < 0.7 else ""))
+        b.socks[a], b.socks[c] = (kind, c), (kind, a)
+    for end, (kind, _) in b.socks.items():
+        if owner is not None:
+            owner[end] = x.choice(b.eps)
+        for ep in [owner[end]] if owner is not None else b.eps:
+            if x.random() < 0.6:
+                b.op(f"ctl add {ep} {end} {sock_events(x, kind)} {hex(x.randrange(1 << 16))}")
+    for _ in range(x.randint(0, 3)):
+        sock_write(b)
+
+
+def sock_write(b: Builder, op: str = "write") -> None:
+    """A write (op: or an outside task's hwrite) on an open end, but not
+    on a datagram end whose peer is closed: that write is -ECONNREFUSED
+    and leaves the end unconnected, which checkpoint does not support."""
+    x = b.sx
+    ends = [e for e in b.socks if not (b.socks[e][0] == "dgram" and e in b.peer_closed)]
+    if ends:
+        end = x.choice(ends)
+        sizes = [1, 1, 2, 5, 64] if b.socks[end][0] == "stream" else [0, 1, 2, 5, 64]
+        b.op(f"{op} {end} {x.choice(sizes)}")
+
+
+def socket_hop(b: Builder, closed: set[str]) -> None:
+    """Now and then an outside-task op on a socket end (drawn from b.sx):
+    hwrite, hread, or hclose of the outside task's copy (once an end;
+    closed has those closed)."""
+    x = b.sx
+    if not b.socks or x.random() < 0.6:
+        return
+    r = x.random()
+    end = x.choice(sorted(b.socks))
+    if r < 0.5:
+        sock_write(b, "hwrite")
+    elif r < 0.85:
+        b.op(f"hread {end} {x.choice([1, 8, 100])}")
+    elif end not in closed:
+        b.op(f"hclose {end}")
+        closed.add(end)
+
+
+def socket_step(b: Builder, owner: dict[str, str] | None = None) -> None:
+    """Now and then, an op on the socket pairs: a write, a read, a shutdown,
+    a change of an item (owner: on the end's one set), a close, a wait
+    (drawn from b.sx)."""
+    x = b.sx
+    if not b.socks or x.random() < 0.6:
+        return
+    r = x.random()
+    end = x.choice(sorted(b.socks))
+    kind, peer = b.socks[end]
+    if r < 0.35:
+        sock_write(b)
+    elif r < 0.65:
+        b.op(f"read {end} {x.choice([1, 8, 100, 100, 0])}")
+    elif r < 0.75:
+        b.op(f"shutdown {x.choice(['rd', 'wr', 'rdwr'])} {end}")
+    elif r < 0.85:
+        ep = owner[end] if owner is not None else x.choice(b.eps)
+        sub = x.choice(["add", "mod", "del"])
+        if sub == "del":
+            b.op(f"ctl del {ep} {end}")
+        else:
+            b.op(f"ctl {sub} {ep} {end} {sock_events(x, kind)} {hex(x.randrange(1 << 16))}")
+    elif r < 0.9:
+        b.op(f"close {end}")
+        del b.socks[end]
+        b.peer_closed.add(peer)
+    else:
+        b.op(f"wait {x.choice(b.eps)} {x.choice([1, 2, 8, 64])} record")
+
+
 def gen_mixed(b: Builder, cps: int = 2) -> None:
     rng = b.rng
     for _ in range(rng.randint(1, 3)):
@@ -209,6 +313,7 @@ def gen_mixed(b: Builder, cps: int = 2) -> None:
             if rng.random() < 0.6:
                 b.add(ep, t)
     timers_and_signals(b)
+    socket_pairs(b)
     steps = rng.randint(6, 20)
     cp_at = sorted(rng.sample(range(steps), min(cps, steps)))
     for s in range(steps):
@@ -231,6 +336,7 @@ def gen_mixed(b: Builder, cps: int = 2) -> None:
         else:
             ep = rng.choice(b.eps)
             b.op(f"params {ep} {rng.randrange(100)} {rng.randrange(64)} {rng.randrange(2)}")
+        socket_step(b)
         if s in cp_at:
             b.op("checkpoint")
             for ep in b.eps:
@@ -334,7 +440,10 @@ def gen_concurrent(b: Builder) -> None:
     events with epoll_wait (hwait) and closes its copy of an fd (hclose).
     Each target belongs to one set: the order in which one wakeup reaches
     items of different sets is not restored (README, "Known gaps"), and
-    an outer set would observe it.
+    an outer set would observe it.  Socket pairs, in about half the
+    scenarios, have their ends watched the same way and get outside-task
+    ops of their own (socket_pairs, socket_hop: the other lines stay
+    those each seed always gave).
     """
     rng = b.rng
     outer = b.epoll()
@@ -350,6 +459,7 @@ def gen_concurrent(b: Builder) -> None:
     for inner in inners:
         if rng.random() < 0.8:
             b.op(f"ctl add {outer} {inner} in{'|et' if rng.random() < 0.4 else ''} {b.data()}")
+    socket_pairs(b, owner)
     for _ in range(rng.randint(0, 3)):
         b.poke()
     n = rng.randint(1, 12)
@@ -384,14 +494,21 @@ def gen_concurrent(b: Builder) -> None:
                 closed.add(t)
             else:
                 queued -= 1  # a second close of one fd is not queued
+        socket_hop(b, closed)
     # The lead is drawn from 0..n, as it always was, so that every seed
-    # still gives the scenarios it gave; it may not exceed what was queued.
+    # still gives the scenarios it gave; it may not exceed what was queued
+    # (nor, for the same reason, count the socket pairs' ops).
     b.op(f"checkpoint {min(rng.randint(0, n), queued)}")
     for _ in range(rng.randint(1, 4)):
         b.poke()
         b.wait(outer)
     for inner in inners:
         b.wait(inner)
+    if b.socks:
+        for _ in range(b.sx.randint(1, 4)):
+            socket_step(b, owner)
+        for ep in b.eps:
+            b.op(f"wait {ep} 64 record")
 
 
 def gen_large(b: Builder, lo: int = 10000, hi: int = 100000) -> None:
@@ -424,7 +541,7 @@ def generate(category: str, seed: int, index: int, large_max: int = 100000,
              steady_timers: bool = False) -> str:
     rng = random.Random(f"{seed}:{category}:{index}")
     b = Builder(rng, random.Random(f"{seed}:{category}:{index}:timers-signals"),
-                steady_timers)
+                steady_timers, random.Random(f"{seed}:{category}:{index}:sockets"))
     if category == "nested":
         gen_nested(b)
     elif category == "fd-recycling":

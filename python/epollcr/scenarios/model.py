@@ -1,4 +1,4 @@
-"""Reference model of single-level epoll over eventfds and pipes.
+"""Reference model of single-level epoll over eventfds, pipes and socket pairs.
 
 It predicts the trace result of every op (FORMAT.md) or says it cannot
 (None): nested sets, an outside task, EPOLLEXCLUSIVE/EPOLLWAKEUP, regular file
@@ -34,6 +34,29 @@ Timers and signals:
   checkpoint the process stops itself with SIGSTOP, which wakes every
   signalfd's items too (an edge-triggered one with a signal pending fires
   again; with scenario-run --every-step, at every op: not modelled).
+
+UNIX socket pairs (net/unix/af_unix.c of 6.12, as patched):
+- Each end has a receive queue of skbs (a stream write of N > 0 bytes is
+  one skb, a datagram or seqpacket write one message, N = 0 too), its
+  shutdown bits and a pending ECONNRESET.  Poll: ERR while the error is
+  pending, HUP when both directions are shut, RDHUP|IN|RDNORM once
+  receiving is shut, IN|RDNORM while something is queued, and
+  OUT|WRNORM|WRBAND while the skbs the end sent that its peer has not
+  read are few and small (their truesize, estimated from above, at most
+  SOCK_SAFE).  A write beyond that, or of a message above SKB_SAFE,
+  leaves the pair unpredicted and blinds the sets that watch it.
+- A write wakes the peer (key IN|PRI|RDNORM|RDBAND); a read that frees
+  skbs wakes the sender (key OUT|WRNORM|WRBAND), and so does a datagram
+  write refused (-EPIPE) by a peer shut down for receiving, which frees
+  the skb it had allocated; shutdown wakes the end,
+  then (stream and seqpacket) its peer, with the mirrored bits, no key.
+  A stream read takes up to N bytes across skbs, a datagram read one
+  message (truncated to N); an error is reported after a stream's data,
+  before a seqpacket's.  Closing the last fd of an end shuts a stream or
+  seqpacket peer down (ECONNRESET if the closed end had unread data) and
+  wakes it, no key; the closed end's queue is dropped.  A datagram write
+  to a closed peer (-ECONNREFUSED: the end drops its queue and is
+  unconnected, which checkpoint does not support) is not predicted.
 """
 from __future__ import annotations
 
@@ -42,17 +65,30 @@ from dataclasses import dataclass, field
 from .scenario import (EVENT_BITS, OUTSIDE, U64, Op, Scenario, parse_events, parse_number,
                        parse_signals, signal_list)
 
-IN, OUT, ERR, HUP = 0x1, 0x4, 0x8, 0x10
-RDNORM, WRNORM = 0x40, 0x100
+IN, PRI, OUT, ERR, HUP = 0x1, 0x2, 0x4, 0x8, 0x10
+RDNORM, RDBAND, WRNORM, WRBAND, RDHUP = 0x40, 0x80, 0x100, 0x200, 0x2000
 ONESHOT, ET = EVENT_BITS["oneshot"], EVENT_BITS["et"]
 EXCLUSIVE, WAKEUP = EVENT_BITS["exclusive"], EVENT_BITS["wakeup"]
 PRIVATE = ONESHOT | ET | EXCLUSIVE | WAKEUP
 PIPE_SAFE = 4096  # beyond this many buffered bytes, capacity rules apply
 FAR = 100 * 10**9  # a timer this far ahead does not fire during a run (ns)
 SYNCHRONOUS = (4, 5, 7, 8, 11, 31)  # ILL TRAP BUS FPE SEGV SYS: dequeued first
+# A socket end is writable while 4 * (1 + the truesize of its skbs its peer
+# has not read) <= SO_SNDBUF (212992 by default: while that sum is at most
+# 53247).  An skb of L <= SKB_SAFE bytes has a truesize of at most
+# 2 * L + 1024 (a power-of-two head and the sk_buff: 896 for 1 byte, 4352
+# for 2048 on UML); while those estimates sum to at most SOCK_SAFE, the
+# end is certainly writable.
+SOCK_SAFE = 32768
+SKB_SAFE = 2048
+RCV_SHUTDOWN, SEND_SHUTDOWN = 1, 2
+SHUT_BITS = {"rd": RCV_SHUTDOWN, "wr": SEND_SHUTDOWN, "rdwr": RCV_SHUTDOWN | SEND_SHUTDOWN}
+SOCK_READABLE = IN | PRI | RDNORM | RDBAND  # sock_def_readable()'s key
+SOCK_WRITABLE = OUT | WRNORM | WRBAND       # unix_write_space()'s key
 
 EAGAIN, EBADF, EEXIST, EINVAL, ENOENT, EPERM, EPIPE = (
     "-EAGAIN", "-EBADF", "-EEXIST", "-EINVAL", "-ENOENT", "-EPERM", "-EPIPE")
+ECONNRESET, ENOTSOCK = "-ECONNRESET", "-ENOTSOCK"
 
 # An epoll item's key: (identity of the target File, target fd).
 Key = tuple[int, int]
@@ -67,8 +103,29 @@ class Pipe:
 
 
 @dataclass
+class SockEnd:
+    queue: list[int] = field(default_factory=list)  # skbs queued to it: bytes left of each
+    sent: list[int] = field(default_factory=list)   # and the bytes each was sent with
+    shutdown: int = 0              # RCV_SHUTDOWN | SEND_SHUTDOWN
+    err: bool = False              # ECONNRESET pending
+    closed: bool = False
+
+
+@dataclass
+class SockPair:
+    type: str                      # stream dgram seqpacket
+    ends: tuple[SockEnd, SockEnd] = field(default_factory=lambda: (SockEnd(), SockEnd()))
+    files: list[File | None] = field(default_factory=lambda: [None, None])  # None once closed
+    uncertain: bool = False
+
+    def wmem(self, end: int) -> int:
+        """An estimate from above of what end's unread skbs hold of its send buffer."""
+        return sum(2 * n + 1024 for n in self.ends[1 - end].sent)
+
+
+@dataclass
 class File:
-    kind: str                      # epoll eventfd piper pipew file
+    kind: str                      # epoll eventfd piper pipew file timerfd signalfd sock
     nonblock: bool = False
     count: int = 0                 # eventfd
     semaphore: bool = False
@@ -84,6 +141,8 @@ class File:
     ticks: int = 0                 # timerfd: a one-shot's unread expiry
     unknown: bool = False          # timerfd: its state is not predicted
     sigmask: int = 0               # signalfd: bit (signo - 1)
+    sock: SockPair | None = None   # sock: its pair
+    end: int = 0                   # sock: 0 or 1
 
 
 @dataclass
@@ -125,7 +184,24 @@ class Model:
             return self.poll_timer(f)
         if f.kind == "signalfd":
             return IN if self.signals & f.sigmask else 0
+        if f.kind == "sock":
+            return self.poll_sock(f)
         return None  # epoll (nested) and others: not modelled
+
+    def poll_sock(self, f: File) -> int | None:
+        p = f.sock
+        assert p is not None
+        if p.uncertain:
+            return None
+        me = p.ends[f.end]
+        m = ERR if me.err else 0
+        if me.shutdown == RCV_SHUTDOWN | SEND_SHUTDOWN:
+            m |= HUP
+        if me.shutdown & RCV_SHUTDOWN:
+            m |= RDHUP | IN | RDNORM
+        if me.queue:
+            m |= IN | RDNORM
+        return m | OUT | WRNORM | WRBAND  # writes beyond SOCK_SAFE make it uncertain
 
     def poll_timer(self, f: File) -> int | None:
         if f.unknown:
@@ -170,6 +246,8 @@ class Model:
         if f.kind == "epoll":
             for k in list(f.items):
                 self.remove_item(f, k)
+        if f.sock is not None:
+            self.release_sock(f)
         if f.pipe is not None:
             p = f.pipe
             if f.kind == "piper":
@@ -183,6 +261,33 @@ class Model:
                         break
                 # both ends of the pipe may be open under several fds; the
                 # other end is one File, woken once above.
+
+    def release_sock(self, f: File) -> None:
+        """The last fd of a socket end closed: unix_release_sock()."""
+        p = f.sock
+        assert p is not None
+        me, peer, other = p.ends[f.end], p.ends[1 - f.end], p.files[1 - f.end]
+        me.closed, p.files[f.end] = True, None
+        if p.uncertain:
+            return
+        if other is not None:
+            if p.type != "dgram":
+                peer.shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN
+                # With CONFIG_AF_UNIX_OOB an empty first skb (a seqpacket's
+                # zero-length message) is passed over.
+                if me.queue[1:] or me.queue[:1] not in ([], [0]):
+                    peer.err = True
+                self.wake(other, None)
+            if me.queue:
+                self.wake(other, SOCK_WRITABLE)  # the peer's skbs are freed
+        me.queue.clear()
+        me.sent.clear()
+
+    def sock_uncertain(self, p: SockPair) -> None:
+        p.uncertain = True
+        for f in p.files:
+            if f is not None:
+                self.blind_watchers(f)
 
     def remove_item(self, ep: File, k: Key) -> None:
         it = ep.items.pop(k)
@@ -218,6 +323,17 @@ class Model:
             self.install(fds["r"], File("piper", nb, pipe=p))
             self.install(fds["w"], File("pipew", nb, pipe=p))
             return f"{fds['r']} {fds['w']}"
+        if k == "socketpair":
+            flags = a[2:]
+            sp = SockPair("dgram" if "dgram" in flags else "seqpacket" if "seqpacket" in flags
+                          else "stream")
+            for end, name in enumerate(("a", "b")):
+                f = File("sock", "nonblock" in flags, sock=sp, end=end)
+                sp.files[end] = f
+                self.install(fds[name], f)
+            return f"{fds['a']} {fds['b']}"
+        if k == "shutdown":
+            return self.shutdown(self.fds[fds["fd"]], SHUT_BITS[a[0]])
         if k == "file":
             self.install(fds["new"], File("file"))
             return str(fds["new"])
@@ -335,6 +451,90 @@ class Model:
         self.signals &= ~(1 << (sig - 1))
         return f"128 signo={sig}"
 
+    def shutdown(self, f: File, mode: int) -> str | None:
+        if f.kind != "sock":
+            return ENOTSOCK
+        p = f.sock
+        assert p is not None
+        if p.uncertain:
+            return None
+        p.ends[f.end].shutdown |= mode
+        self.wake(f, None)
+        other = p.files[1 - f.end]
+        if p.type != "dgram" and other is not None:
+            mirror = (SEND_SHUTDOWN if mode & RCV_SHUTDOWN else 0) | (
+                RCV_SHUTDOWN if mode & SEND_SHUTDOWN else 0)
+            p.ends[1 - f.end].shutdown |= mirror
+            self.wake(other, None)
+        return "0"
+
+    def write_sock(self, f: File, n: int) -> str | None:
+        p = f.sock
+        assert p is not None
+        if p.uncertain:
+            return None
+        me, peer, other = p.ends[f.end], p.ends[1 - f.end], p.files[1 - f.end]
+        if p.type == "seqpacket" and me.err:  # unix_seqpacket_sendmsg: sock_error() first
+            me.err = False
+            return ECONNRESET
+        if me.shutdown & SEND_SHUTDOWN:
+            return EPIPE
+        if p.type == "stream" and n == 0:
+            return "0"  # no skb, no wakeup
+        if other is None and p.type == "dgram":
+            self.sock_uncertain(p)  # -ECONNREFUSED, and the end is no pair any more
+            return None
+        if other is None or peer.shutdown & RCV_SHUTDOWN:
+            # Refused after the skb was allocated: freeing it wakes the
+            # writer (a stream or seqpacket end is shut down for sending
+            # first, so only a datagram gets here).
+            self.wake(f, SOCK_WRITABLE)
+            return EPIPE
+        if n > SKB_SAFE or p.wmem(f.end) + 2 * n + 1024 > SOCK_SAFE:
+            self.sock_uncertain(p)
+            return None
+        peer.queue.append(n)
+        peer.sent.append(n)
+        self.wake(other, SOCK_READABLE)
+        return str(n)
+
+    def read_sock(self, f: File, n: int) -> str | None:
+        p = f.sock
+        assert p is not None
+        m = self.poll_sock(f)
+        if m is None:
+            return None
+        if not f.nonblock and not m & (IN | ERR | HUP):
+            return "would-block"  # the runner's poll(POLLIN) before a blocking read
+        if n == 0:
+            return "0"  # sock_read_iter: nothing is received
+        me, other = p.ends[f.end], p.files[1 - f.end]
+        if me.err and (p.type != "stream" or not me.queue):
+            me.err = False
+            return ECONNRESET
+        if me.queue:
+            if p.type == "stream":
+                got = 0
+                while me.queue and got < n:
+                    take = min(n - got, me.queue[0])
+                    got += take
+                    me.queue[0] -= take
+                    if me.queue[0]:
+                        break
+                    me.queue.pop(0)
+                    me.sent.pop(0)
+                    if other is not None:
+                        self.wake(other, SOCK_WRITABLE)
+                return str(got)
+            got = min(n, me.queue.pop(0))
+            me.sent.pop(0)
+            if other is not None:
+                self.wake(other, SOCK_WRITABLE)
+            return str(got)
+        if me.shutdown & RCV_SHUTDOWN and (p.type != "dgram" or not f.nonblock):
+            return "0"
+        return EAGAIN
+
     def read_timer(self, f: File) -> str | None:
         m = self.poll_timer(f)
         if m is None:
@@ -416,6 +616,8 @@ class Model:
             return str(v)
         if f.kind == "piper":
             return EBADF
+        if f.kind == "sock":
+            return self.write_sock(f, v)
         return None
 
     def read(self, f: File, n: int) -> str | None:
@@ -446,6 +648,8 @@ class Model:
             return str(r)
         if f.kind == "pipew":
             return EBADF
+        if f.kind == "sock":
+            return self.read_sock(f, n)
         return None
 
     def wait(self, ep: File, maxevents: int) -> str | None:

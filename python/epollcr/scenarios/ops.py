@@ -28,7 +28,8 @@ U64 = (1 << 64) - 1
 # Limits a bound may name, and what the C header writes for them.
 LIMITS = {"FD_MIN": (FD_MIN, "SCN_FD_MIN"), "FD_LIMIT": (FD_LIMIT, "SCN_FD_LIMIT"),
           "MAX_WAIT": (MAX_WAIT, "SCN_MAX_WAIT")}
-FLAGS = ("cloexec", "nonblock", "semaphore", "realtime", "boottime", "abstime")  # C: SCN_CLOEXEC, ...
+FLAGS = ("cloexec", "nonblock", "semaphore", "realtime", "boottime", "abstime",
+         "dgram", "seqpacket")  # C: SCN_CLOEXEC, ...
 KINDS = ("new", "name", "word", "path", "events", "signals", "data", "num", "choice")
 TRACES = ("-", "result", "must")
 MAX_ARGS = 8   # the sizes of struct scn_form's arrays (harness/scenario/scn.h)

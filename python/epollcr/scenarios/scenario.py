@@ -63,7 +63,7 @@ class Op:
 
 @dataclass
 class Object:
-    kind: str   # epoll eventfd piper pipew file timerfd signalfd
+    kind: str   # epoll eventfd piper pipew file timerfd signalfd sock
     ident: int  # open-file identity (dups share it)
 
 
@@ -213,7 +213,7 @@ Pending = list[tuple[Op, list[str]]]
 
 
 def _size(st: _State, op: Op, fd: int, v: Args) -> None:
-    """read/write: a pipe or file moves at most 64 KiB."""
+    """read/write: a pipe, file or socket moves at most 64 KiB."""
     if st.fds[fd].kind not in FIXED_SIZE:
         parse_number(v.toks["N"], f"{op.kind} N", 65536)
 
@@ -252,6 +252,15 @@ def _semantics(st: _State, scn: Scenario, op: Op, spec: OpSpec, v: Args, pending
         w = Object("pipew", r.ident)
         op.fds["r"] = st.bind(t["R"], r)
         op.fds["w"] = st.bind(t["W"], w)
+    elif k == "socketpair":
+        if {"dgram", "seqpacket"} <= v.flags:
+            raise ValueError("socketpair: dgram and seqpacket are two types")
+        if t["A"] == t["B"]:
+            raise ValueError("socketpair: the two ends need two names")
+        op.fds["a"] = st.bind(t["A"], st.new_object("sock"))
+        op.fds["b"] = st.bind(t["B"], st.new_object("sock"))
+    elif k == "shutdown":
+        op.fds["fd"] = st.fd_of(t["NAME"])
     elif k == "dup":
         fd = st.fd_of(t["NAME"])
         op.fds["old"] = fd

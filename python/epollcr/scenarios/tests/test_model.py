@@ -108,6 +108,46 @@ class Rules(unittest.TestCase):
         # queue is shared) but dropped when polled: not reported.
         self.assertEqual(check(self, text), 8)
 
+    def test_stream_socket_pair(self) -> None:
+        # A read takes bytes across writes; shutdown wakes both ends (no
+        # key); the survivor of a close gets HUP, its data, then EOF.
+        text = ("epoll ep\nsocketpair a b nonblock\nctl add ep a in|et 0xa\n"
+                "ctl add ep b in|out 0xb\nwait ep 4 expect b:4\nwrite a 5 expect 5\n"
+                "write a 5 expect 5\nread b 3 expect 3\nwait ep 4 expect b:5\n"
+                "write b 1 expect 1\nwait ep 4 expect b:5 a:1\nread b 100 expect 7\n"
+                "read b 100 expect -EAGAIN\nread b 0 expect 0\nshutdown wr a expect 0\n"
+                "wait ep 4 expect b:5 a:1\nread b 100 expect 0\nwrite a 0 expect -EPIPE\n"
+                "close b expect 0\nwait ep 4 expect a:11\nread a 100 expect 1\n"
+                "read a 100 expect 0\n")
+        self.assertEqual(check(self, text), 18)
+
+    def test_datagram_and_seqpacket_pairs(self) -> None:
+        # One message a read, the rest of it dropped; each read frees one,
+        # waking the writer's EPOLLOUT; a seqpacket survivor's ECONNRESET
+        # comes before its data; a datagram write refused by a peer shut
+        # down for receiving frees its skb, which wakes the writer too.
+        text = ("epoll ep\nsocketpair d1 d2 dgram nonblock\nsocketpair s1 s2 seqpacket\n"
+                "ctl add ep d1 out|et 0xd1\nctl add ep s1 in|rdhup 0x51\nwait ep 4 expect d1:4\n"
+                "write d1 100 expect 100\nwrite d1 0 expect 0\nread d2 10 expect 10\n"
+                "wait ep 4 expect d1:4\nread d2 10 expect 0\nread d2 10 expect -EAGAIN\n"
+                "write s1 4 expect 4\nwrite s2 2 expect 2\nclose s2 expect 0\n"
+                "wait ep 4 expect d1:4 51:2019\nread s1 100 expect -ECONNRESET\n"
+                "read s1 100 expect 2\nread s1 100 expect 0\nwrite s1 1 expect -EPIPE\n"
+                "shutdown rd d2 expect 0\nwait ep 4 expect 51:2011\nwrite d1 1 expect -EPIPE\n"
+                "wait ep 4 expect 51:2011 d1:4\n")
+        self.assertEqual(check(self, text), 19)
+
+    def test_sockets_not_predicted(self) -> None:
+        # A message above SKB_SAFE (its truesize is not bounded here), and a
+        # datagram write to a closed peer (-ECONNREFUSED: the end is
+        # disconnected); shutdown of anything but a socket is -ENOTSOCK.
+        scn = parse_text("epoll ep\neventfd e\nsocketpair a b dgram nonblock\n"
+                         "ctl add ep b in 0xb\nshutdown wr e\nwrite a 4096 record\n"
+                         "wait ep 4 record\nsocketpair c d dgram\nclose d\nwrite c 1 record\n")
+        pred = predict(scn)
+        self.assertEqual(pred[4], "-ENOTSOCK")
+        self.assertEqual(pred[5:7] + pred[9:], [None, None, None])
+
     def test_nested_not_predicted(self) -> None:
         scn = parse_text("epoll a\nepoll b\nctl add a b in 0x1\nwait a 1 record\n")
         self.assertIsNone(predict(scn)[-1])

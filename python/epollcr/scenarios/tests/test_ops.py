@@ -76,9 +76,14 @@ class Table(unittest.TestCase):
     def test_the_table(self) -> None:
         self.assertEqual(OUTSIDE, {"hctl": "ctl", "hwrite": "write", "hread": "read",
                                    "hwait": "wait", "hclose": "close"})
-        self.assertEqual(TRACED, {"epoll", "eventfd", "pipe", "file", "dup", "dup2", "close", "ctl",
-                                  "fill", "write", "read", "wait", "params", "timerfd", "settime",
-                                  "signalfd", "raise"})
+        self.assertEqual(TRACED, {"epoll", "eventfd", "pipe", "socketpair", "file", "dup", "dup2",
+                                  "close", "shutdown", "ctl", "fill", "write", "read", "wait",
+                                  "params", "timerfd", "settime", "signalfd", "raise"})
+        # One line, its first argument a choice of words.
+        shutdown = OPS["shutdown"]
+        self.assertEqual([f.args[0].words for f in shutdown.forms], [("rd", "wr", "rdwr")])
+        self.assertEqual(shutdown.usage(), "shutdown rd|wr|rdwr NAME")
+        self.assertEqual(OPS["socketpair"].forms[0].flags, ("dgram", "seqpacket", "nonblock"))
 
     def test_format_md_has_the_table(self) -> None:
         text = (TOP / "scenarios" / "FORMAT.md").read_text(encoding="utf-8")

@@ -67,6 +67,16 @@ class Parser(unittest.TestCase):
         self.assertEqual(s.ops[2].args[3], "in|et|oneshot")
 
 
+    def test_socket_pairs(self) -> None:
+        s = parse_text("socketpair a b\nsocketpair c d dgram nonblock\nshutdown rdwr c\n"
+                       "close a\nsocketpair e f seqpacket\nhwrite d 0\ncheckpoint\n")
+        self.assertEqual([s.ops[0].fds, s.ops[1].fds], [{"a": 3, "b": 4}, {"a": 5, "b": 6}])
+        self.assertEqual(s.ops[2].fds, {"fd": 5})
+        self.assertEqual(s.ops[4].fds, {"a": 3, "b": 7})
+        self.assertEqual(s.ops[5].fds, {"fd": 6})
+        self.bad("socketpair a b dgram seqpacket\n", 1, "two types")
+        self.bad("socketpair a b\nshutdown a wr\n", 2, "usage")
+
     def test_timers_and_signals(self) -> None:
         s = parse_text("timerfd t realtime nonblock\nsettime t 5 0 abstime\nsignalfd s usr1|USR2|1\n"
                        "raise 10\nread t 100000 record\nread s 100000 record\nsleep 1000\n")
