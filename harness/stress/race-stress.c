@@ -331,7 +331,7 @@ static bool pair_view(const unsigned char *rec, const struct objmap *om, struct 
 			if (e->nbytes > SOCK_MAX || p.ends[!om->pair_end[w][q]].nbytes)
 				return expect(false, "image: socket pair %u holds %u and %u bytes",
 					      p.objref, p.ends[0].nbytes, p.ends[1].nbytes);
-			if (e->nmsgs != (p.sock_type == SOCK_STREAM ? 0 : e->nbytes))
+			if (e->nmsgs != e->nbytes)
 				return expect(false, "image: socket pair %u: %u messages of %u bytes, sent one byte each",
 					      p.objref, e->nmsgs, e->nbytes);
 			off = sizeof(p) + ((p.ends[0].nmsgs + p.ends[1].nmsgs) * 4 + 7) / 8 * 8;

@@ -168,9 +168,12 @@ static int ckpt_unix_check_end(struct sock *sk, int fd)
 }
 
 /*
- * Walks what @sk has queued to receive: at the instant, counts it into
- * @end; after it, with @data, copies the first @end->nmsgs messages (or
- * @end->nbytes bytes of a stream) and their lengths into @lens.
+ * Walks what @sk has queued to receive, a message per buffer (a stream's
+ * write, or what is unread of it): at the instant, counts it into @end;
+ * after it, with @data, copies the first @end->nmsgs messages and their
+ * lengths into @lens.  Restart sends a stream's writes one by one, so
+ * that reading part of them frees the same writes, and wakes the writer
+ * as the original would.
  */
 static int ckpt_unix_queue(struct sock *sk, int fd, struct ckpt_unix_end *end,
 			   u32 *lens, u8 *data)
@@ -185,7 +188,7 @@ static int ckpt_unix_queue(struct sock *sk, int fd, struct ckpt_unix_end *end,
 		u32 skip = stream ? UNIXCB(skb).consumed : 0;
 		u32 len = skb->len - skip;
 
-		if (data && (stream ? nbytes == end->nbytes : nmsgs == end->nmsgs))
+		if (data && nmsgs == end->nmsgs)
 			break;
 		if (UNIXCB(skb).fp) {
 			err = ckpt_unix_refuse(fd, "with files in flight (SCM_RIGHTS)",
@@ -202,19 +205,16 @@ static int ckpt_unix_queue(struct sock *sk, int fd, struct ckpt_unix_end *end,
 			err = -EFAULT;
 			break;
 		}
-		if (!stream) {
-			if (lens)
-				lens[nmsgs] = len;
-			nmsgs++;
-		}
+		if (lens)
+			lens[nmsgs] = len;
+		nmsgs++;
 		nbytes += len;
 	}
 	spin_unlock(&sk->sk_receive_queue.lock);
 	if (err)
 		return err;
 	if (data)
-		return nbytes == end->nbytes && (stream || nmsgs == end->nmsgs) ?
-		       0 : -EBUSY;
+		return nbytes == end->nbytes && nmsgs == end->nmsgs ? 0 : -EBUSY;
 	end->nmsgs = nmsgs;
 	end->nbytes = nbytes;
 	return 0;
@@ -291,11 +291,15 @@ int ckpt_unix_obj_copy(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 	int end, err;
 
 	lockdep_assert_held(&unix_sk(frozen->sk[0])->iolock);
+	/* What restart would refuse to read back. */
+	for (end = 0; end < 2; end++)
+		if (ends[end].nmsgs > CKPT_UNIX_MAX_MSGS ||
+		    ends[end].nbytes > CKPT_UNIX_MAX_BYTES)
+			return ckpt_unix_refuse(frozen->fd, "with too much queued",
+						-EFBIG);
 	lens_len = ckpt_padded((ends[0].nmsgs + ends[1].nmsgs) * sizeof(u32));
 	payload = lens_len + ckpt_padded(ends[0].nbytes) +
 		  ckpt_padded(ends[1].nbytes);
-	if (payload > U32_MAX - sizeof(frozen->rec))
-		return ckpt_unix_refuse(frozen->fd, "with too much queued", -EFBIG);
 	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
 		return -ENOMEM;
 	full = kvzalloc(struct_size(full, data, payload), GFP_KERNEL);
@@ -425,7 +429,7 @@ static int ckpt_unix_make_pair(struct ckpt_ctx *ctx,
 	return err;
 }
 
-/* Sends one message (or stream bytes) of @len from @from's peer's image. */
+/* Sends one message (a stream's write) of @len through @from. */
 static int ckpt_unix_send(struct ckpt_ctx *ctx, struct socket *from,
 			  void *buf, u32 len)
 {
@@ -467,13 +471,8 @@ static int ckpt_unix_fill(struct ckpt_ctx *ctx,
 	if (!err)
 		err = ckpt_read_zeros(ctx, ckpt_padded(left) - left);
 	WRITE_ONCE(from->sk_sndbuf, INT_MAX);
-	if (end->nmsgs) {
-		for (i = 0, n = 0; !err && i < end->nmsgs; n += lens[i++])
-			err = ckpt_unix_send(ctx, pair->sock[!to], buf + n,
-					     lens[i]);
-	} else if (!err) {
-		err = ckpt_unix_send(ctx, pair->sock[!to], buf, left);
-	}
+	for (i = 0, n = 0; !err && i < end->nmsgs; n += lens[i++])
+		err = ckpt_unix_send(ctx, pair->sock[!to], buf + n, lens[i]);
 	WRITE_ONCE(from->sk_sndbuf, sndbuf);
 	kvfree(buf);
 	return err;
@@ -512,7 +511,7 @@ static int ckpt_unix_set_bufs(struct ckpt_unix_restoring *pair, int end)
 	return err;
 }
 
-static bool ckpt_unix_end_valid(const struct ckpt_unix_end *end, bool stream)
+static bool ckpt_unix_end_valid(const struct ckpt_unix_end *end)
 {
 	const u32 flags = CKPT_UNIX_CLOSED | CKPT_UNIX_SNDBUF_SET |
 			  CKPT_UNIX_RCVBUF_SET;
@@ -526,13 +525,17 @@ static bool ckpt_unix_end_valid(const struct ckpt_unix_end *end, bool stream)
 	       end->sndbuf <= INT_MAX && end->rcvbuf <= INT_MAX &&
 	       end->nmsgs <= CKPT_UNIX_MAX_MSGS &&
 	       end->nbytes <= CKPT_UNIX_MAX_BYTES &&
-	       (stream ? !end->nmsgs : end->nmsgs || !end->nbytes);
+	       (end->nmsgs || !end->nbytes);
 }
 
-/* The message lengths, checked against each end's byte count. */
+/*
+ * The message lengths, checked against each end's byte count; a stream
+ * has no empty write.
+ */
 static int ckpt_unix_read_lens(struct ckpt_ctx *ctx,
 			       const struct ckpt_rec_unix_pair *rec, u32 *lens)
 {
+	bool stream = rec->sock_type == SOCK_STREAM;
 	u32 nmsgs = rec->ends[0].nmsgs + rec->ends[1].nmsgs, i, end;
 	u64 sum;
 	int err;
@@ -544,9 +547,12 @@ static int ckpt_unix_read_lens(struct ckpt_ctx *ctx,
 	for (end = 0, i = 0; !err && end < 2; end++) {
 		u32 last = i + rec->ends[end].nmsgs;
 
-		for (sum = 0; i < last; i++)
+		for (sum = 0; i < last; i++) {
+			if (stream && !lens[i])
+				return -EINVAL;
 			sum += lens[i];
-		if (rec->ends[end].nmsgs && sum != rec->ends[end].nbytes)
+		}
+		if (sum != rec->ends[end].nbytes)
 			return -EINVAL;
 	}
 	return err;
@@ -558,17 +564,15 @@ static int ckpt_unix_obj_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 	struct ckpt_rec_unix_pair rec;
 	u32 *lens = NULL;
 	u64 len;
-	bool stream;
 	int end, err;
 
 	err = ckpt_read_fixed(ctx, h, &rec, sizeof(rec));
 	if (err)
 		return err;
-	stream = rec.sock_type == SOCK_STREAM;
-	if ((!stream && rec.sock_type != SOCK_DGRAM &&
+	if ((rec.sock_type != SOCK_STREAM && rec.sock_type != SOCK_DGRAM &&
 	     rec.sock_type != SOCK_SEQPACKET) ||
-	    !ckpt_unix_end_valid(&rec.ends[0], stream) ||
-	    !ckpt_unix_end_valid(&rec.ends[1], stream) ||
+	    !ckpt_unix_end_valid(&rec.ends[0]) ||
+	    !ckpt_unix_end_valid(&rec.ends[1]) ||
 	    rec.ends[0].flags & CKPT_UNIX_CLOSED)
 		return -EINVAL;
 	len = sizeof(rec) + ckpt_padded((rec.ends[0].nmsgs + rec.ends[1].nmsgs) *

@@ -27,8 +27,9 @@
  *     splice(2) from a socket into a pipe nests it inside the pipe's);
  *  5. with interrupts off, every pair end's unix_state_lock(), lowest
  *     address first as unix_state_double_lock() does (sends, shutdown
- *     and close change a connection and wake its epoll items under it),
- *     then every eventfd's wait-queue lock, under which eventfd changes
+ *     and close change a connection and wake its epoll items under it;
+ *     the pairs are read before the next locks, as their queue locks are
+ *     not irq-safe), then every eventfd's wait-queue lock, under which eventfd changes
  *     its counter and wakes its epoll items, then every timerfd's, under
  *     which a timer expires, counts ticks and wakes its items (one class
  *     after the other, never back, as lockdep wants of locks of several
@@ -273,6 +274,12 @@ static int ckpt_freeze_instant(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 	for (i = 0; i < fz->nsocks; i++)
 		spin_lock_nest_lock(&unix_sk(fz->socks[i])->lock,
 				    &ckpt_freeze_mutex);
+	/*
+	 * Before any irq-safe lock: a socket's queue lock is not one.  What
+	 * is read here cannot change until the unlock below.
+	 */
+	for (i = 0; !err && i < fz->npairs; i++)
+		err = ckpt_unix_obj_freeze_atomic(ctx, fz->pairs[i]);
 	for (i = 0; i < fz->neventfds; i++)
 		eventfd_cr_lock(fz->eventfds[i]->file, &ckpt_freeze_mutex);
 	for (i = 0; i < fz->ntimerfds; i++)
@@ -281,8 +288,6 @@ static int ckpt_freeze_instant(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 		err = fz->eventfds[i]->ops->freeze_atomic(ctx, fz->eventfds[i]);
 	for (i = 0; !err && i < fz->ntimerfds; i++)
 		err = fz->timerfds[i]->ops->freeze_atomic(ctx, fz->timerfds[i]);
-	for (i = 0; !err && i < fz->npairs; i++)
-		err = ckpt_unix_obj_freeze_atomic(ctx, fz->pairs[i]);
 	for (i = 0; !err && i < fz->nsets; i++)
 		err = fz->sets[i]->ops->freeze_atomic(ctx, fz->sets[i]);
 	for (i = fz->ntimerfds; i--; )

@@ -321,8 +321,9 @@ struct ckpt_rec_pipe {
  * @sndbuf: SO_SNDBUF as getsockopt(2) gives it
  * @rcvbuf: SO_RCVBUF as getsockopt(2) gives it
  * @peek_off: SO_PEEK_OFF, -1 when off
- * @nmsgs: messages queued to be received by this end (0 for SOCK_STREAM)
- * @nbytes: bytes queued to be received by this end
+ * @nmsgs: messages queued to be received by this end (for SOCK_STREAM,
+ *	writes with bytes still unread)
+ * @nbytes: bytes queued to be received by this end, all of its messages'
  *
  * A closed end has only its flag set.
  */
@@ -344,10 +345,11 @@ struct ckpt_unix_end {
  * @sock_type: SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET
  * @ends: end 0 is the end first seen in the fd table
  *
- * Then, for datagrams and seqpackets, the length of every message queued
- * to end 0, then to end 1 (__u32 each, the whole NUL-padded to 8); then the
- * bytes queued to end 0, NUL-padded to 8; then those queued to end 1,
- * NUL-padded to 8.  Messages are in the order they are received.
+ * Then the length of every message queued to end 0, then to end 1 (__u32
+ * each, the whole NUL-padded to 8; a stream's writes, by what is unread of
+ * each, never 0); then the bytes queued to end 0, NUL-padded to 8; then
+ * those queued to end 1, NUL-padded to 8.  Messages are in the order they
+ * are received.
  */
 struct ckpt_rec_unix_pair {
 	struct ckpt_hdr h;
