@@ -44,6 +44,12 @@ static struct sock *ckpt_unix_sk(struct file *file)
 	       sock->sk : NULL;
 }
 
+static bool ckpt_unix_bound(const struct sock *sk)
+{
+	/* Pairs with the smp_store_release() of unix_bind_*(). */
+	return smp_load_acquire(&unix_sk(sk)->addr);
+}
+
 /*
  * One end of a pair (a socketpair(2), or a connection that outlived its
  * peer): neither it nor its peer has an address, and it is no listener.
@@ -60,8 +66,8 @@ static bool ckpt_unix_match(struct file *file)
 	/* The peer cannot go while sk's lock holds it connected. */
 	unix_state_lock(sk);
 	peer = unix_peer(sk);
-	pair = peer && !unix_sk(sk)->addr && !unix_sk(peer)->addr &&
-	       sk->sk_state != TCP_LISTEN;
+	pair = peer && !ckpt_unix_bound(sk) && !ckpt_unix_bound(peer) &&
+	       READ_ONCE(sk->sk_state) != TCP_LISTEN;
 	unix_state_unlock(sk);
 	return pair;
 }
@@ -100,12 +106,16 @@ static int ckpt_unix_refuse(int fd, const char *why, int err)
  * ckpt_unix_freeze_socks - the socks the freeze locks for a pair
  * @ctx: the checkpoint
  * @obj: a pair object
- * @sk: gets end 0 and its peer, which may be closed
+ * @sk: gets end 0 and its peer, which may be closed, each with a
+ *	reference the caller drops (sock_put()) once the freeze is over
  *
  * Before the freeze locks anything: readies @obj's frozen state.  The
- * instant checks the peer again (ckpt_unix_obj_freeze_atomic()).
+ * instant checks the peer again (ckpt_unix_obj_freeze_atomic()): a task
+ * sharing end 0 may disconnect it meanwhile, dropping end 0's own
+ * reference on the peer, hence ours.
  *
- * Return: 0, -ENOMEM, or -EOPNOTSUPP for a peer connected elsewhere.
+ * Return: 0, -ENOMEM, -EBUSY for an end disconnected, or -EOPNOTSUPP for
+ * a peer connected elsewhere; no reference is left on error.
  */
 int ckpt_unix_freeze_socks(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 			   struct sock **sk)
@@ -113,6 +123,7 @@ int ckpt_unix_freeze_socks(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 	struct ckpt_obj *first = ckpt_obj_at(ctx, obj->objref + 1);
 	struct ckpt_unix_frozen *frozen;
 	bool mutual;
+	int err;
 
 	sk[0] = ckpt_unix_sk(first->file);
 	unix_state_lock(sk[0]);
@@ -128,16 +139,19 @@ int ckpt_unix_freeze_socks(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 	unix_state_lock(sk[1]);
 	mutual = sock_flag(sk[1], SOCK_DEAD) || unix_peer(sk[1]) == sk[0];
 	unix_state_unlock(sk[1]);
-	sock_put(sk[1]);	/* sk[0] holds it while connected to it */
-	if (!mutual)
-		return ckpt_unix_refuse(first->first_fd, "whose peer is connected elsewhere",
-					-EOPNOTSUPP);
+	err = -EOPNOTSUPP;
+	if (!mutual) {
+		ckpt_unix_refuse(first->first_fd, "whose peer is connected elsewhere",
+				 err);
+		goto out_put;
+	}
 
-	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
-		return -ENOMEM;
-	frozen = kvzalloc(sizeof(*frozen), GFP_KERNEL);
+	err = -ENOMEM;
+	frozen = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? NULL :
+		 kvzalloc(sizeof(*frozen), GFP_KERNEL);
 	if (!frozen)
-		return -ENOMEM;
+		goto out_put;
+	sock_hold(sk[0]);
 	frozen->sk[0] = sk[0];
 	frozen->sk[1] = sk[1];
 	frozen->fd = first->first_fd;
@@ -145,6 +159,10 @@ int ckpt_unix_freeze_socks(struct ckpt_ctx *ctx, struct ckpt_obj *obj,
 	frozen->rec.sock_type = sk[0]->sk_type;
 	obj->frozen = frozen;
 	return 0;
+
+out_put:
+	sock_put(sk[1]);
+	return err;
 }
 
 /* At the instant: what the end cannot be restored with. */
@@ -153,6 +171,9 @@ static int ckpt_unix_check_end(struct sock *sk, int fd)
 	struct socket *sock = sk->sk_socket;
 	bool passes;
 
+	/* bind(2) or listen(2) through a shared file since the collect */
+	if (ckpt_unix_bound(sk) || READ_ONCE(sk->sk_state) == TCP_LISTEN)
+		return ckpt_unix_refuse(fd, "bound while checkpointed", -EBUSY);
 	passes = test_bit(SOCK_PASSCRED, &sock->flags) ||
 		 test_bit(SOCK_PASSPIDFD, &sock->flags) ||
 		 test_bit(SOCK_PASSSEC, &sock->flags);
@@ -190,6 +211,17 @@ static int ckpt_unix_queue(struct sock *sk, int fd, struct ckpt_unix_end *end,
 
 		if (data && nmsgs == end->nmsgs)
 			break;
+		/* What restart would refuse: stop before walking all of it. */
+		if (nmsgs == CKPT_UNIX_MAX_MSGS ||
+		    len > CKPT_UNIX_MAX_BYTES - nbytes) {
+			err = ckpt_unix_refuse(fd, "with too much queued", -EFBIG);
+			break;
+		}
+		/* The mark an out-of-band byte read leaves in a stream. */
+		if (stream && !len) {
+			err = ckpt_unix_refuse(fd, "with out-of-band data", -EOPNOTSUPP);
+			break;
+		}
 		if (UNIXCB(skb).fp) {
 			err = ckpt_unix_refuse(fd, "with files in flight (SCM_RIGHTS)",
 					       -EBUSY);
@@ -291,12 +323,6 @@ int ckpt_unix_obj_copy(struct ckpt_ctx *ctx, struct ckpt_obj *obj)
 	int end, err;
 
 	lockdep_assert_held(&unix_sk(frozen->sk[0])->iolock);
-	/* What restart would refuse to read back. */
-	for (end = 0; end < 2; end++)
-		if (ends[end].nmsgs > CKPT_UNIX_MAX_MSGS ||
-		    ends[end].nbytes > CKPT_UNIX_MAX_BYTES)
-			return ckpt_unix_refuse(frozen->fd, "with too much queued",
-						-EFBIG);
 	lens_len = ckpt_padded((ends[0].nmsgs + ends[1].nmsgs) * sizeof(u32));
 	payload = lens_len + ckpt_padded(ends[0].nbytes) +
 		  ckpt_padded(ends[1].nbytes);
@@ -415,8 +441,9 @@ static int ckpt_unix_make_pair(struct ckpt_ctx *ctx,
 	for (end = 0; !err && end < 2; end++) {
 		struct file *file;
 
-		file = ckpt_should_fail(ctx, CKPT_FAULT_ALLOC) ? ERR_PTR(-ENOMEM) :
-		       sock_alloc_file(pair->sock[end], 0, NULL);
+		if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
+			return -ENOMEM;	/* ckpt_unix_obj_release() frees the socket */
+		file = sock_alloc_file(pair->sock[end], 0, NULL);
 		/* sock_alloc_file() releases the socket when it fails. */
 		if (IS_ERR(file)) {
 			pair->sock[end] = NULL;
@@ -446,8 +473,10 @@ static int ckpt_unix_send(struct ckpt_ctx *ctx, struct socket *from,
 
 /*
  * Queues to end @to what the image holds for it, sent from the other end
- * with its send buffer unbounded meanwhile: restored buffers are not
- * accounted as the originals were (see the README on EPOLLOUT).
+ * with its send buffer doubled meanwhile: restored buffers need not take
+ * the memory the originals took (see the README on EPOLLOUT).  The other
+ * end's own size is already set, within the restorer's limits, so no
+ * image makes a pair hold more than twice what its restorer could queue.
  */
 static int ckpt_unix_fill(struct ckpt_ctx *ctx,
 			  struct ckpt_unix_restoring *pair, int to,
@@ -456,12 +485,15 @@ static int ckpt_unix_fill(struct ckpt_ctx *ctx,
 	struct ckpt_unix_end *end = &pair->state[to];
 	struct sock *from = pair->sk[!to];
 	u32 left = end->nbytes, n, i;
-	int sndbuf = from->sk_sndbuf;
+	int sndbuf = READ_ONCE(from->sk_sndbuf);
+	int limit = min_t(u64, 2ULL * sndbuf, INT_MAX);
 	void *buf;
 	int err = 0;
 
-	if (!left && !end->nmsgs)
+	if (!end->nmsgs)
 		return 0;
+	if (left > limit)
+		return -ENOBUFS;
 	if (ckpt_should_fail(ctx, CKPT_FAULT_ALLOC))
 		return -ENOMEM;
 	buf = kvmalloc(max_t(u32, left, 1), GFP_KERNEL);
@@ -470,7 +502,7 @@ static int ckpt_unix_fill(struct ckpt_ctx *ctx,
 	err = ckpt_read(ctx, buf, left);
 	if (!err)
 		err = ckpt_read_zeros(ctx, ckpt_padded(left) - left);
-	WRITE_ONCE(from->sk_sndbuf, INT_MAX);
+	WRITE_ONCE(from->sk_sndbuf, limit);
 	for (i = 0, n = 0; !err && i < end->nmsgs; n += lens[i++])
 		err = ckpt_unix_send(ctx, pair->sock[!to], buf + n, lens[i]);
 	WRITE_ONCE(from->sk_sndbuf, sndbuf);
@@ -521,7 +553,7 @@ static bool ckpt_unix_end_valid(const struct ckpt_unix_end *end)
 		       !end->err && !end->sndbuf && !end->rcvbuf &&
 		       !end->peek_off && !end->nmsgs && !end->nbytes;
 	return !(end->flags & ~flags) && !(end->shutdown & ~SHUTDOWN_MASK) &&
-	       end->err < MAX_ERRNO && end->peek_off >= -1 &&
+	       (!end->err || end->err == ECONNRESET) && end->peek_off >= -1 &&
 	       end->sndbuf <= INT_MAX && end->rcvbuf <= INT_MAX &&
 	       end->nmsgs <= CKPT_UNIX_MAX_MSGS &&
 	       end->nbytes <= CKPT_UNIX_MAX_BYTES &&
@@ -601,11 +633,11 @@ static int ckpt_unix_obj_restore(struct ckpt_ctx *ctx, const struct ckpt_hdr *h)
 		err = ckpt_unix_read_lens(ctx, &rec, lens);
 	}
 	for (end = 0; !err && end < 2; end++)
-		err = ckpt_unix_fill(ctx, pair, end,
-				     end ? lens + rec.ends[0].nmsgs : lens);
-	for (end = 0; !err && end < 2; end++)
 		if (!(rec.ends[end].flags & CKPT_UNIX_CLOSED))
 			err = ckpt_unix_set_bufs(pair, end);
+	for (end = 0; !err && end < 2; end++)
+		err = ckpt_unix_fill(ctx, pair, end,
+				     end ? lens + rec.ends[0].nmsgs : lens);
 	kvfree(lens);
 	if (!err)
 		err = ckpt_restored_add(ctx, rec.objref, &pair->owner,

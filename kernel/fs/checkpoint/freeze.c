@@ -60,6 +60,7 @@
 #include <linux/sort.h>
 #include <linux/timerfd.h>
 #include <net/af_unix.h>
+#include <net/sock.h>
 
 #include "internal.h"
 
@@ -183,7 +184,10 @@ static int ckpt_sock_addr_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Both ends of every pair, lowest address first, before any lock. */
+/*
+ * Both ends of every pair, lowest address first, before any lock, each
+ * with a reference ckpt_freeze() drops.
+ */
 static int ckpt_freeze_socks(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 {
 	u32 i;
@@ -201,8 +205,8 @@ static int ckpt_freeze_socks(struct ckpt_ctx *ctx, struct ckpt_freeze *fz)
 		err = ckpt_unix_freeze_socks(ctx, fz->pairs[i], fz->socks + 2 * i);
 		if (err)
 			return err;
+		fz->nsocks += 2;
 	}
-	fz->nsocks = 2 * fz->npairs;
 	sort(fz->socks, fz->nsocks, sizeof(*fz->socks), ckpt_sock_addr_cmp,
 	     NULL);
 	/* Pairs share no end, unless one was reconnected meanwhile. */
@@ -356,6 +360,8 @@ int ckpt_freeze(struct ckpt_ctx *ctx)
 	ckpt_freeze_unlock(&fz);
 	mutex_unlock(&ckpt_freeze_mutex);
 out_free:
+	for (i = 0; i < fz.nsocks; i++)
+		sock_put(fz.socks[i]);
 	kvfree(fz.socks);
 	kvfree(fz.regular);
 	return err;
