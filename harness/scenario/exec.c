@@ -145,6 +145,18 @@ static void created(struct tracer *t, long got, int want)
 		res_add(t, " (predicted %d)", want);
 }
 
+/* pipe2() or socketpair(): the two ends, or the call's error. */
+static void created_pair(struct tracer *t, long r, const int *fds, const struct scn_op *op)
+{
+	if (r < 0) {
+		res_ret(t, r);
+		return;
+	}
+	created(t, fds[0], op->fd);
+	res_add(t, " ");
+	created(t, fds[1], op->fd2);
+}
+
 /* Would a blocking read or write on fd block? */
 static bool would_block(int fd, short ev)
 {
@@ -301,7 +313,6 @@ static bool run_op(struct tracer *t, const struct scn_op *op)
 	struct epoll_params params;
 	char path[128];
 	int fds[2];
-	long r;
 
 	t->rlen = 0;
 	t->res[0] = 0;
@@ -314,24 +325,10 @@ static bool run_op(struct tracer *t, const struct scn_op *op)
 				   (op->flags & SCN_SEMAPHORE ? EFD_SEMAPHORE : 0)), op->fd);
 		break;
 	case OP_PIPE:
-		r = pipe2(fds, op->flags & SCN_NONBLOCK ? O_NONBLOCK : 0);
-		if (r < 0) {
-			res_ret(t, r);
-			break;
-		}
-		created(t, fds[0], op->fd);
-		res_add(t, " ");
-		created(t, fds[1], op->fd2);
+		created_pair(t, pipe2(fds, op->flags & SCN_NONBLOCK ? O_NONBLOCK : 0), fds, op);
 		break;
 	case OP_SOCKETPAIR:
-		r = socketpair(AF_UNIX, sock_type(op), 0, fds);
-		if (r < 0) {
-			res_ret(t, r);
-			break;
-		}
-		created(t, fds[0], op->fd);
-		res_add(t, " ");
-		created(t, fds[1], op->fd2);
+		created_pair(t, socketpair(AF_UNIX, sock_type(op), 0, fds), fds, op);
 		break;
 	case OP_FILE:
 		mkdir(SCN_DIR, 0700);

@@ -363,6 +363,21 @@ int cr_restart_faulty(struct kunit *test, enum ckpt_fault_site site,
 	return cr_run(test, CKPT_MODE_RESTART, 0, site, nth);
 }
 
+void cr_expect_restored_checkpoints_identically(struct kunit *test)
+{
+	size_t la, lb;
+	u8 *a, *b;
+
+	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
+	a = cr_image_bytes(test, &la);
+	cr_close_all();
+	KUNIT_ASSERT_EQ(test, cr_restart(test), 0);
+	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
+	b = cr_image_bytes(test, &lb);
+	KUNIT_ASSERT_EQ(test, la, lb);
+	KUNIT_EXPECT_MEMEQ(test, a, b, la);
+}
+
 void cr_expect_nothing_alive(struct kunit *test)
 {
 	struct cr_fixture *fx = cr_fx(test);

@@ -96,6 +96,11 @@ int cr_restart_faulty(struct kunit *test, enum ckpt_fault_site site,
  * of the image: the case goes on with the restored table.
  */
 void cr_roundtrip(struct kunit *test, unsigned long flags);
+/*
+ * Checkpoint of the current table, every fd closed, restart, checkpoint
+ * again: the two images must be byte for byte the same.
+ */
+void cr_expect_restored_checkpoints_identically(struct kunit *test);
 /* After a failed restart: every file it created is gone again. */
 void cr_expect_nothing_alive(struct kunit *test);
 

@@ -211,18 +211,8 @@ static void files_image_canonical_across_build_order(struct kunit *test)
 
 static void files_restored_state_checkpoints_identically(struct kunit *test)
 {
-	size_t la, lb;
-	u8 *a, *b;
-
 	build_mixed(test, false);
-	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
-	a = cr_image_bytes(test, &la);
-	cr_close_all();
-	KUNIT_ASSERT_EQ(test, cr_restart(test), 0);
-	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
-	b = cr_image_bytes(test, &lb);
-	KUNIT_ASSERT_EQ(test, la, lb);
-	KUNIT_EXPECT_MEMEQ(test, a, b, la);
+	cr_expect_restored_checkpoints_identically(test);
 }
 
 static void files_restart_fd_in_use_is_ebusy(struct kunit *test)

@@ -218,21 +218,12 @@ static void unix_queued_message_keeps_item_ready(struct kunit *test)
 static void unix_restored_pair_checkpoints_identically(struct kunit *test)
 {
 	const struct unix_type *t = test->param_value;
-	size_t la, lb;
-	u8 *a, *b;
 
 	cr_socketpair(test, t->type, 3, 6);
 	KUNIT_ASSERT_EQ(test, cr_send(6, "one", 3, NULL, 0), 3);
 	KUNIT_ASSERT_EQ(test, cr_send(3, "", 0, NULL, 0), 0);
 	KUNIT_ASSERT_EQ(test, kernel_sock_shutdown(sock_at(6), SHUT_RD), 0);
-	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
-	a = cr_image_bytes(test, &la);
-	cr_close_all();
-	KUNIT_ASSERT_EQ(test, cr_restart(test), 0);
-	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
-	b = cr_image_bytes(test, &lb);
-	KUNIT_ASSERT_EQ(test, la, lb);
-	KUNIT_EXPECT_MEMEQ(test, a, b, la);
+	cr_expect_restored_checkpoints_identically(test);
 }
 
 /*
