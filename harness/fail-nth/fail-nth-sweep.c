@@ -173,6 +173,7 @@ static bool start_original(struct sc *c)
 
 	c->sha->len = 0;
 	c->sha->stop_at = -1;
+	c->sha->stopped = c->sha->resumed = 0;
 	fflush(stdout);
 	c->orig = fork();
 	if (c->orig < 0)
@@ -182,13 +183,13 @@ static bool start_original(struct sc *c)
 		scn_exec(&c->s, 0, c->stop, c->sha);
 		_exit(0);
 	}
-	if (waitpid(c->orig, &st, WUNTRACED) != c->orig || !WIFSTOPPED(st) ||
-	    c->sha->stop_at != c->at) {
+	if (scn_wait_stop(c->orig, c->sha, &st) != 1 || c->sha->stop_at != c->at) {
 		reap(c->orig);
 		return expect(false, "the original did not stop before op %d (wait status %#x)",
 			      c->at, st);
 	}
 	c->alen = c->sha->len;
+	c->pending = c->sha->pending;
 	c->ref = image_create();
 	if (c->ref >= 0 &&
 	    expect_success("checkpoint without faults", sys_checkpoint(c->orig, c->ref, CK_FLAGS)))
@@ -254,7 +255,7 @@ static void run_one(struct sc *c, struct rst *r)
 			report_traced(c, SW_CHECKPOINT, &tc);
 		report(c, SW_CHECKPOINT, &tc);
 	}
-	kill(c->orig, SIGCONT);
+	scn_resume(c->orig, c->sha);
 	if (waitpid(c->orig, &st, 0) != c->orig || !WIFEXITED(st) || WEXITSTATUS(st))
 		cr_diag("the original did not finish (wait status %#x)", st);
 	if (sweeps & SW_RESTART) {

@@ -36,6 +36,8 @@ static int restorer(struct sc *c, struct rst *r, long first, long last)
 	if (!nth_open(RST_NTH_FD) || !fd_snap_read("/proc/self", true, &base))
 		return 3;
 	signal(SIGPIPE, SIG_IGN);
+	/* As scenario-run's restorers do: restart restores none (FORMAT.md). */
+	scn_carry_signals(&c->s, c->pending);
 	for (long n = first; n <= last; n++) {
 		lseek(RST_IMAGE_FD, 0, SEEK_SET);
 		r->n = n;
@@ -48,7 +50,7 @@ static int restorer(struct sc *c, struct rst *r, long first, long last)
 			return 3;
 		if (r->ret >= 0) {
 			close_range(RST_IMAGE_FD, ~0U, 0);
-			raise(SIGSTOP);
+			scn_stop(c->shb, c->at);
 			scn_exec(&c->s, c->at, c->stop, c->shb);
 			_exit(0);
 		}
@@ -89,7 +91,7 @@ static bool restored_ok(struct sc *c, pid_t pid, char *why, size_t len)
 		snprintf(why, len, "the restored copy's image differs from the original's");
 	if (own >= 0)
 		close(own);
-	kill(pid, SIGCONT);
+	scn_resume(pid, c->shb);
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
 		if (ok)
 			snprintf(why, len, "the restored copy did not finish the scenario (wait status %#x)", st);
@@ -118,7 +120,7 @@ static void retrace_restart(struct sc *c, struct rst *r, long n)
 		trace_n = n;
 		_exit(restorer(c, r, n, n));
 	}
-	if (pid > 0 && waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st))
+	if (pid > 0 && scn_wait_stop(pid, c->shb, &st) == 1)
 		reap(pid);
 	*r = saved;
 }
@@ -128,7 +130,7 @@ void sweep_restart(struct sc *c, struct rst *r)
 	struct tally *t = &r->t;
 	long n = 1, last = trace_n ? trace_n : MAX_NTH;
 	char why[1024];
-	int st;
+	int st = 0, stopped;
 
 	while (n <= last) {
 		pid_t pid;
@@ -136,6 +138,7 @@ void sweep_restart(struct sc *c, struct rst *r)
 		c->shb->len = c->alen;
 		memcpy(c->shb->trace, c->sha->trace, c->alen);
 		c->shb->stop_at = c->at;
+		c->shb->stopped = c->shb->resumed = 0;
 		r->n = n;
 		r->ret = r->left = 0;
 		fflush(stdout);
@@ -146,16 +149,17 @@ void sweep_restart(struct sc *c, struct rst *r)
 		}
 		if (pid == 0)
 			_exit(restorer(c, r, n, last));
-		if (waitpid(pid, &st, WUNTRACED) != pid) {
+		stopped = scn_wait_stop(pid, c->shb, &st);
+		if (stopped < 0) {
 			unclean(t, n, 0, "waitpid: %s", strerror(errno));
 			break;
 		}
-		if (WIFEXITED(st) && WEXITSTATUS(st) <= 1) {
+		if (!stopped && WIFEXITED(st) && WEXITSTATUS(st) <= 1) {
 			if (WEXITSTATUS(st) == 0 && !trace_n)
 				unclean(t, MAX_NTH, 0, "the sweep did not end after %ld fault points", MAX_NTH);
 			break;		/* else unclean, said in r->t */
 		}
-		if (!WIFSTOPPED(st)) {
+		if (!stopped) {
 			unclean(t, r->n, r->ret, "the restorer %s (wait status %#x) at fault point %ld",
 				WIFSIGNALED(st) ? "was killed" : "could not set up", st, r->n);
 			break;

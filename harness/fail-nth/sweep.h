@@ -37,6 +37,7 @@ struct sc {
 	int ref;		/* its image, made without faults */
 	struct scn_shared *sha, *shb;
 	size_t alen;		/* trace A up to the checkpoint point */
+	uint64_t pending;	/* the original's pending signals there */
 };
 
 /* What a restorer tells its parent (shared memory). */

@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -48,6 +49,54 @@ bool scn_futex_wait_nonzero(int *word, int timeout_s)
 		syscall(SYS_futex, word, FUTEX_WAIT, 0, &ts, NULL, 0);
 	}
 	return true;
+}
+
+void scn_stop(struct scn_shared *sh, int at)
+{
+	sh->stop_at = at;
+	__atomic_store_n(&sh->resumed, 0, __ATOMIC_SEQ_CST);
+	scn_futex_set(&sh->stopped, 1);
+	while (!__atomic_load_n(&sh->resumed, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &sh->resumed, FUTEX_WAIT, 0, NULL, NULL, 0);
+}
+
+/*
+ * checkpoint() wants its task stopped.  A ptrace interrupt stops it
+ * without a signal: it wakes the task, but signalfd_notify() runs only
+ * for a signal sent.
+ */
+static int hold(pid_t pid, int *status)
+{
+	if (ptrace(PTRACE_SEIZE, pid, NULL, NULL) || ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) ||
+	    waitpid(pid, status, __WALL) != pid)
+		return -1;
+	if (WIFSTOPPED(*status) && *status >> 16 == PTRACE_EVENT_STOP)
+		return 1;
+	errno = EPROTO;
+	return -1;
+}
+
+int scn_wait_stop(pid_t pid, struct scn_shared *sh, int *status)
+{
+	struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };
+	pid_t w;
+
+	for (;;) {
+		if (__atomic_exchange_n(&sh->stopped, 0, __ATOMIC_SEQ_CST))
+			return hold(pid, status);
+		w = waitpid(pid, status, WNOHANG);
+		if (w == pid)
+			return 0;
+		if (w < 0)
+			return -1;
+		syscall(SYS_futex, &sh->stopped, FUTEX_WAIT, 0, &ts, NULL, 0);
+	}
+}
+
+void scn_resume(pid_t pid, struct scn_shared *sh)
+{
+	ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	scn_futex_set(&sh->resumed, 1);
 }
 
 void scn_child_setup(void)
@@ -453,15 +502,20 @@ void scn_exec(const struct scn *s, int from, const bool *stop, struct scn_shared
 		if (stop[i] && i != from) {
 			h = -1;
 			if (i == s->helper_cp) {
-				h = fork();
+				/*
+				 * fork() without SIGCHLD at its exit: the
+				 * runner traces this process meanwhile, and
+				 * a traced one is sent even an ignored signal
+				 * (which wakes its signalfds' items).
+				 */
+				h = syscall(SYS_clone, 0, NULL, NULL, NULL, NULL);
 				if (h == 0)
 					helper(s, &s->ops[i], sh);
 			}
-			sh->stop_at = i;
 			sh->pending = pending_signals(s);
-			raise(SIGSTOP);
+			scn_stop(sh, i);
 			if (h > 0)
-				waitpid(h, NULL, 0);
+				waitpid(h, NULL, __WCLONE);
 		}
 		if (i == s->nops)
 			break;

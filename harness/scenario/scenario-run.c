@@ -82,6 +82,7 @@ static unsigned long total_points, total_images;
 static void shared_reset(struct scn_shared *sh, int limit, enum helper_mode mode)
 {
 	sh->helper_ready = sh->helper_go = sh->helper_done = 0;
+	sh->stopped = sh->resumed = 0;
 	sh->progress = 0;
 	sh->helper_limit = limit;
 	sh->helper_prefix = mode == HELPER_PREFIX;
@@ -129,13 +130,13 @@ static bool interleave_points(int fd, unsigned int *points)
 
 static bool wait_stop(pid_t pid, struct scn_shared *sh, int want, const char *who)
 {
-	int st;
+	int st = 0, stopped = scn_wait_stop(pid, sh, &st);
 
-	if (waitpid(pid, &st, WUNTRACED) != pid) {
+	if (stopped < 0) {
 		cr_diag("%s: waitpid: %s", who, strerror(errno));
 		return false;
 	}
-	if (!WIFSTOPPED(st)) {
+	if (!stopped) {
 		cr_diag("%s ended (wait status %#x) before stopping before op %d", who, st, want);
 		return false;
 	}
@@ -147,11 +148,11 @@ static bool wait_stop(pid_t pid, struct scn_shared *sh, int want, const char *wh
 	return true;
 }
 
-static bool wait_exit(pid_t pid, const char *who)
+static bool wait_exit(pid_t pid, struct scn_shared *sh, const char *who)
 {
 	int st;
 
-	kill(pid, SIGCONT);
+	scn_resume(pid, sh);
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
 		cr_diag("%s did not finish cleanly (wait status %#x)", who, st);
 		return false;
@@ -239,9 +240,9 @@ static bool run_original(struct ctx *c, int limit, enum helper_mode mode, int ga
 			reap(pid);
 			return false;
 		}
-		kill(pid, SIGCONT);
+		scn_resume(pid, c->sh);
 	}
-	return wait_exit(pid, "original");
+	return wait_exit(pid, c->sh, "original");
 }
 
 /*
@@ -272,7 +273,7 @@ static pid_t start_restored(struct ctx *c, int image, int from, uint64_t pending
 		}
 		close(SCN_IMAGE_FD);
 		signal(SIGPIPE, SIG_IGN);
-		raise(SIGSTOP);
+		scn_stop(c->sh, from);
 		scn_exec(c->s, from, c->stop, c->sh);
 		_exit(0);
 	}
@@ -293,18 +294,16 @@ static bool run_restored(struct ctx *c, struct original *o, const char *atrace)
 	for (int k = 0; ok && k < c->nstops; k++) {
 		int from = c->stops[k];
 		pid_t pid = start_restored(c, img, from, pending);
-		int st;
 
-		if (pid < 0 || waitpid(pid, &st, WUNTRACED) != pid || !WIFSTOPPED(st)) {
+		if (pid < 0 || !wait_stop(pid, c->sh, from, "restored copy")) {
 			cr_diag("restored copy from before op %d did not start", from);
 			c->failed_stop = k;
 			ok = false;
 			break;
 		}
-		c->sh->stop_at = from;
-		kill(pid, SIGCONT);
+		scn_resume(pid, c->sh);
 		if (k + 1 == c->nstops) {
-			ok = wait_exit(pid, "restored copy");
+			ok = wait_exit(pid, c->sh, "restored copy");
 			break;
 		}
 		if (!wait_stop(pid, c->sh, c->stops[k + 1], "restored copy")) {

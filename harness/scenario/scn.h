@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* SCN_FD_MIN, SCN_FD_LIMIT, SCN_MAX_WAIT: scn-ops.h, from ops.py. */
 /* Where a restorer keeps the image: above every scenario fd. */
@@ -116,6 +117,7 @@ struct scn_shared {
 	int helper_limit;	/* ops the outside task may do */
 	bool helper_prefix;	/* all of them before the checkpoint */
 	bool gated;		/* the rest where the interleave control releases it */
+	int stopped, resumed;	/* futex words of scn_stop() */
 	int stop_at;		/* op index the process stopped before */
 	uint64_t pending;	/* its pending signals of scn.sigs there */
 	size_t len;
@@ -124,12 +126,27 @@ struct scn_shared {
 
 /*
  * Runs ops[from..nops) in the calling (scenario) process.  Before op i with
- * stop[i] set, it records i in sh->stop_at and stops itself (SIGSTOP); a
+ * stop[i] set, it records its pending signals and stops (scn_stop()); a
  * checkpoint op with queued hctl ops forks the outside task first.
  * stop has nops + 1 entries (stop[nops]: stop at the end).
  */
 void scn_exec(const struct scn *s, int from, const bool *stop,
 	      struct scn_shared *sh);
+/*
+ * A scenario process parks itself before op at (sh->stop_at) until the
+ * runner calls scn_resume().  Not with SIGSTOP: every signal sent to a
+ * process wakes its signalfds' items (signalfd_notify()), and the
+ * scenario's epoll sets would record the runner's stops.
+ */
+void scn_stop(struct scn_shared *sh, int at);
+/*
+ * The runner's side: 1 once pid is parked in scn_stop() and held in a
+ * ptrace stop (so checkpoint() takes it), 0 if it ended first (reaped,
+ * wait status in *status), -1 with errno if waitpid() or ptrace() fails.
+ */
+int scn_wait_stop(pid_t pid, struct scn_shared *sh, int *status);
+/* Lets a process scn_wait_stop() held run on. */
+void scn_resume(pid_t pid, struct scn_shared *sh);
 /* Prepares the calling process to run a scenario (signals, fds). */
 void scn_child_setup(void);
 /* Blocks s->sigs in the calling process. */

@@ -129,7 +129,7 @@ TIMER_KINDS = ("expired", "far", "far-abs", "disarmed", "periodic")
 STEADY_TIMER_KINDS = ("expired", "disarmed")
 
 
-def timers_and_signals(b: Builder, one_set: bool = False,
+def timers_and_signals(b: Builder, one_set: bool = False, outside: bool = False,
                        signal_sets: list[str] | None = None) -> None:
     """Timerfds and signalfds, set up before the first checkpoint: timers
     that expired in a sleep (one-shot or periodic), timers far in the
@@ -140,9 +140,18 @@ def timers_and_signals(b: Builder, one_set: bool = False,
     sets watch other sets: the order in which one wakeup reaches items
     of different sets is not restored (README, "Known gaps"), and an
     outer set would observe it.  signal_sets: the only sets that may
-    watch a signalfd (default: any).  The runner's SIGSTOP at each
-    checkpoint wakes the original's signalfd items and not the restored
-    copy's, and a set watching their set records that wakeup."""
+    watch a signalfd (default: any); all of a process's signalfds share
+    one wait queue, so a signal is one wakeup that reaches every
+    signalfd's items, in whichever sets.
+
+    outside: for the category whose outside task polls the sets.  Only
+    timers whose image does not depend on when it is taken
+    (STEADY_TIMER_KINDS): the interleaving sweep runs a scenario once per
+    scheduling point and needs each run's points to be the same.  And no
+    signal raised: a signalfd is readable only for a task with a signal
+    of its mask pending, the outside task has none, and its epoll_wait
+    drops the item a signal made ready (restart then re-polls it in the
+    restorer, which has the signal)."""
     x = b.extra
     if x.random() < 0.5 or any(line.startswith("checkpoint") for line in b.lines):
         return
@@ -151,7 +160,7 @@ def timers_and_signals(b: Builder, one_set: bool = False,
         clock = x.choice(["", "", " realtime", " boottime"])
         b.op(f"timerfd {t}{clock}" + (" nonblock" if x.random() < 0.7 else ""))
         kind = x.choice(TIMER_KINDS)
-        if b.steady_timers:
+        if b.steady_timers or outside:
             kind = {"far": "disarmed", "far-abs": "disarmed",
                     "periodic": "expired"}.get(kind, kind)
         value, interval, flag = {
@@ -169,16 +178,11 @@ def timers_and_signals(b: Builder, one_set: bool = False,
         b.sigfds.append(sg)
     for t in b.timers + b.sigfds:
         sets = (signal_sets or b.eps) if t in b.sigfds else b.eps
-        watchers = [x.choice(sets)] if one_set else sets
-        for ep in watchers:
+        for ep in [x.choice(sets)] if one_set else sets:
             if x.random() < 0.7:
                 ev = x.choice(["in", "in", "in|et", "in|oneshot"])
-                if t in b.sigfds and ev == "in|et":
-                    # Every stop (SIGSTOP) wakes signalfd items: with
-                    # --every-step an edge-triggered one fires at each op.
-                    ev = "in"
                 b.op(f"ctl add {ep} {t} {ev} {hex(x.randrange(1 << 16))}")
-    if b.sigfds and x.random() < 0.5:
+    if b.sigfds and x.random() < 0.5 and not outside:
         b.op(f"raise {x.choice(['usr1', 'usr2', 'int'])}")
 
 
@@ -443,7 +447,8 @@ def gen_concurrent(b: Builder) -> None:
     an outer set would observe it.  Socket pairs, in about half the
     scenarios, have their ends watched the same way and get outside-task
     ops of their own (socket_pairs, socket_hop: the other lines stay
-    those each seed always gave).
+    those each seed always gave), and so do timers and signalfds
+    (timers_and_signals with outside=True says which).
     """
     rng = b.rng
     outer = b.epoll()
@@ -460,6 +465,7 @@ def gen_concurrent(b: Builder) -> None:
         if rng.random() < 0.8:
             b.op(f"ctl add {outer} {inner} in{'|et' if rng.random() < 0.4 else ''} {b.data()}")
     socket_pairs(b, owner)
+    timers_and_signals(b, one_set=True, outside=True, signal_sets=[outer])
     for _ in range(rng.randint(0, 3)):
         b.poke()
     n = rng.randint(1, 12)
@@ -529,6 +535,7 @@ def gen_large(b: Builder, lo: int = 10000, hi: int = 100000) -> None:
     for t in ts:
         if rng.random() < 0.5:
             b.op(f"write {t} 1")
+    timers_and_signals(b)
     for ep in eps:
         b.wait(ep)
     b.op("checkpoint")

@@ -31,9 +31,8 @@ Timers and signals:
   first); a signalfd is readable while a signal of its mask is pending; a
   read dequeues the synchronous ones first, then the lowest.  Pending
   signals are carried over to the restored copy (FORMAT.md).  At a
-  checkpoint the process stops itself with SIGSTOP, which wakes every
-  signalfd's items too (an edge-triggered one with a signal pending fires
-  again; with scenario-run --every-step, at every op: not modelled).
+  checkpoint the process parks on a futex, not with a signal, so a
+  checkpoint wakes no signalfd item.
 
 UNIX socket pairs (net/unix/af_unix.c of 6.12, as patched):
 - Each end has a receive queue of skbs (a stream write of N > 0 bytes is
@@ -386,9 +385,6 @@ class Model:
             ok = parse_number(a[1], "usecs") <= 0x7FFFFFFF and parse_number(a[3], "p") <= 1
             return ("0" if ok else EINVAL) if epf.kind == "epoll" else None
         if k == "checkpoint":
-            # The process stops itself there (SIGSTOP): a signal, so every
-            # signalfd's items are woken.
-            self.wake_signalfds()
             if self.pending:
                 self.blind = True
             self.pending = []

@@ -263,8 +263,9 @@ struct ckpt_file_timerfd {
  *
  * Pending signals belong to the task, not the file: restart restores
  * none, and an epoll item watching the signalfd is ready after restart if
- * the image had it ready or the restoring task has a signal it accepts
- * pending.
+ * the image had it ready or, unless it is edge-triggered, the restoring
+ * task has a signal it accepts pending (an edge-triggered item keeps the
+ * image's edge: a consumed one does not fire again).
  */
 struct ckpt_file_signalfd {
 	__u64 sigmask;

@@ -92,25 +92,49 @@ class Generator(unittest.TestCase):
                         peer = w[1][:-1] + ("b" if w[1].endswith("a") else "a")
                         self.assertNotIn(peer, closed, where)
 
-    def test_nested_timers_and_signals_on_one_set(self) -> None:
+    def test_timers_and_signals_on_one_set_where_sets_nest(self) -> None:
         # An outer set would observe the order in which one wakeup
-        # reaches items of different sets, which restart does not keep,
-        # and the runner's stops wake only the original's signalfd
-        # items: those are watched by ep1, the set no set watches.
+        # reaches items of different sets, which restart does not keep;
+        # every signal is one wakeup of all signalfds, so they are watched
+        # by ep1 alone, the set no set watches.
+        for cat in ("nested", "concurrent"):
+            drawn = 0
+            for i in range(100):
+                watched: dict[str, int] = {}
+                for line in generate(cat, 2, i).splitlines():
+                    w = line.split()
+                    if w[:2] == ["ctl", "add"] and w[3].startswith(("tm", "sg")):
+                        watched[w[3]] = watched.get(w[3], 0) + 1
+                        if w[3].startswith("sg"):
+                            self.assertEqual(w[2], "ep1", f"{cat}-2-{i}: {line}")
+                self.assertTrue(all(n == 1 for n in watched.values()), f"{cat}-2-{i}")
+                drawn += bool(watched)
+            self.assertGreater(drawn, 20, cat)
+
+    def test_concurrent_timers_steady_and_no_signal_before_the_checkpoint(self) -> None:
+        # The interleaving sweep runs each scenario once per scheduling
+        # point: a running timer would change the points run to run.  The
+        # outside task, with no signal pending, would drop a signalfd item
+        # that is ready for the scenario process.
         for i in range(100):
-            watched: dict[str, int] = {}
-            for line in generate("nested", 2, i).splitlines():
+            before = True
+            for line in generate("concurrent", 3, i).splitlines():
                 w = line.split()
-                if w[:2] == ["ctl", "add"] and w[3].startswith(("tm", "sg")):
-                    watched[w[3]] = watched.get(w[3], 0) + 1
-                    if w[3].startswith("sg"):
-                        self.assertEqual(w[2], "ep1", f"nested-2-{i}: {line}")
-            self.assertTrue(all(n == 1 for n in watched.values()), f"nested-2-{i}")
+                if w[0] == "settime":
+                    self.assertIn((w[2], w[3]), {("1000000", "0"), ("0", "0")}, line)
+                before = before and w[0] != "checkpoint"
+                self.assertFalse(before and w[0] == "raise", f"concurrent-3-{i}: {line}")
+
+    def test_large_draws_timers_and_signals(self) -> None:
+        found = any(line.startswith(("timerfd", "signalfd"))
+                    for i in range(20)
+                    for line in generate("large", 5, i, large_max=10000).splitlines())
+        self.assertTrue(found)
 
     def test_sleeps_only_before_the_first_checkpoint(self) -> None:
         # FORMAT.md, "Timers and time": a sleep after a checkpoint lets the
         # restored copy's timers drift from the original's.
-        for cat in ("nested", "fd-recycling", "mixed"):
+        for cat in ("nested", "fd-recycling", "mixed", "concurrent"):
             for i in range(100):
                 text = generate(cat, 4, i)
                 cp = text.find("\ncheckpoint")

@@ -108,6 +108,15 @@ class Rules(unittest.TestCase):
         # queue is shared) but dropped when polled: not reported.
         self.assertEqual(check(self, text), 8)
 
+    def test_checkpoint_wakes_no_signalfd_item(self) -> None:
+        # The scenario process parks on a futex at a checkpoint (no
+        # signal): a consumed edge with its signal still pending stays
+        # consumed, before and after the restart.
+        text = ("epoll ep\nsignalfd s usr1 nonblock\nctl add ep s in|et 0x1\n"
+                "raise usr1 expect 0\nwait ep 4 expect 1:1\ncheckpoint\n"
+                "wait ep 4 expect\nraise usr2 expect 0\nwait ep 4 expect 1:1\n")
+        self.assertEqual(check(self, text), 5)
+
     def test_stream_socket_pair(self) -> None:
         # A read takes bytes across writes; shutdown wakes both ends (no
         # key); the survivor of a close gets HUP, its data, then EOF.
