@@ -30,6 +30,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -113,6 +115,25 @@ static int interleave_arm(unsigned int at)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * Waits for the outside task to finish.  A gated one that parked only
+ * after the call ended (its last release ran an op that slept, and the
+ * call went on to its end) is let go with "end" until it does.
+ */
+static bool helper_finished(struct scn_shared *sh, int gate)
+{
+	struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+
+	for (int i = 0; i < HELPER_TIMEOUT_S * 10; i++) {
+		if (__atomic_load_n(&sh->helper_done, __ATOMIC_SEQ_CST))
+			return true;
+		if (gate >= 0 && write(gate, "end", 3) != 3)
+			return false;
+		syscall(SYS_futex, &sh->helper_done, FUTEX_WAIT, 0, &ts, NULL, 0);
+	}
+	return false;
 }
 
 /* The points the armed checkpoint reached, from the control's status. */
@@ -191,16 +212,15 @@ static int checkpoint_at(struct ctx *c, pid_t pid, int k, struct original *o,
 		}
 	}
 	ret = sys_checkpoint(pid, img, flags);
-	if (gate >= 0) {
-		if (!interleave_points(gate, &o->points))
-			cr_diag("%s: cannot read %s", who, SCN_INTERLEAVE);
-		close(gate);
-	}
+	if (gate >= 0 && !interleave_points(gate, &o->points))
+		cr_diag("%s: cannot read %s", who, SCN_INTERLEAVE);
 	if (helper) {
-		if (!scn_futex_wait_nonzero(&c->sh->helper_done, HELPER_TIMEOUT_S))
+		if (!helper_finished(c->sh, gate))
 			cr_diag("%s: the outside task never finished", who);
 		o->c1 = c->sh->progress;
 	}
+	if (gate >= 0)
+		close(gate);
 	if (ret < 0) {
 		char b[32];
 

@@ -471,6 +471,17 @@ static int ckpt_ready_next(void *arg, struct file **tfile, int *fd)
 	return 1;
 }
 
+/*
+ * Queued behind every set's ready list: a re-poll that appends an item
+ * wakes the sets watching this one, whose lists must be whole by then.
+ */
+static int ckpt_epoll_repoll(struct ckpt_ctx *ctx, void *data)
+{
+	int err = eventpoll_cr_repoll(data, ckpt_ready_per_task);
+
+	return err < 0 ? err : 0;
+}
+
 static int ckpt_epoll_restore_ready(struct ckpt_ctx *ctx, void *data)
 {
 	struct ckpt_epoll_counts *counts = data;
@@ -493,8 +504,8 @@ static int ckpt_epoll_restore_ready(struct ckpt_ctx *ctx, void *data)
 	if (err == -ENOENT || err == -EEXIST)
 		return -EINVAL;
 	if (!err && counts->repoll)
-		err = eventpoll_cr_repoll(epoll, ckpt_ready_per_task);
-	return err < 0 ? err : 0;
+		err = ckpt_defer(ctx, ckpt_epoll_repoll, NULL, epoll);
+	return err;
 }
 
 static int ckpt_epoll_insert(struct ckpt_ctx *ctx, struct file *epoll,

@@ -17,6 +17,11 @@
  *	preempts the call at once, and sleeps.  The write returns its length
  *	when a point released it (the task then performs one operation and
  *	parks again) and -ESRCH when the armed call ended first.
+ *   end
+ *	The armed task, after its call: a task that parked after the call
+ *	ended (its last release let it run into something that sleeps, and
+ *	the call went on to its end) gets -ESRCH now.  With the call still
+ *	in progress, or nobody parked, it does nothing.
  *   arm checkpoint|restart AT
  *	The writer's next call of that kind counts its points and releases
  *	the parked task at point AT and at every later point while it is
@@ -142,6 +147,18 @@ static int ckpt_il_park(void)
 	return err;
 }
 
+static int ckpt_il_end(void)
+{
+	spin_lock_irq(&il.wq.lock);
+	if (il.parked && !il.in_call) {
+		il.parked = false;
+		il.park_result = -ESRCH;
+		wake_up_locked(&il.wq);
+	}
+	spin_unlock_irq(&il.wq.lock);
+	return 0;
+}
+
 static int ckpt_il_arm(enum ckpt_mode mode, unsigned int at)
 {
 	long left;
@@ -187,6 +204,8 @@ static ssize_t ckpt_il_write(struct file *file, const char __user *ubuf,
 
 	if (sysfs_streq(buf, "park"))
 		err = ckpt_il_park();
+	else if (sysfs_streq(buf, "end"))
+		err = ckpt_il_end();
 	else if (sscanf(buf, "arm %15s %u", kind, &at) == 2 &&
 		 !strcmp(kind, "checkpoint"))
 		err = ckpt_il_arm(CKPT_MODE_CHECKPOINT, at);

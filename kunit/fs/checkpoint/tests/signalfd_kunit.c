@@ -84,6 +84,30 @@ static void signalfd_item_ready_for_restorer(struct kunit *test)
 }
 
 /*
+ * The same one level down: the set watching the set is woken as the
+ * restorer's re-poll makes the inner item ready, as a signal would.
+ */
+static void signalfd_item_ready_wakes_outer_set(struct kunit *test)
+{
+	cr_signalfd(test, 4, SIG_BIT(SIGUSR1), 0);
+	cr_epoll(test, 3);
+	cr_epoll(test, 5);
+	KUNIT_ASSERT_EQ(test, cr_ctl(3, EPOLL_CTL_ADD, 4, EPOLLIN, 1), 0);
+	KUNIT_ASSERT_EQ(test, cr_ctl(5, EPOLL_CTL_ADD, 3, EPOLLIN, 2), 0);
+	KUNIT_ASSERT_EQ(test, item_ready_pos(test, 5), -1);
+	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
+	cr_close_all();
+
+	allow_signal(SIGUSR1);
+	KUNIT_ASSERT_EQ(test, send_sig(SIGUSR1, current, 1), 0);
+	KUNIT_EXPECT_EQ(test, cr_restart(test), 0);
+	KUNIT_EXPECT_EQ(test, item_ready_pos(test, 3), 0);
+	KUNIT_EXPECT_EQ(test, item_ready_pos(test, 5), 0);
+	flush_signals(current);
+	disallow_signal(SIGUSR1);
+}
+
+/*
  * The same with an edge-triggered item: the image holds its edge (here
  * none), and the restorer's pending signal is no new one.
  */
@@ -149,6 +173,7 @@ static void signalfd_restart_rejects_crafted_spec(struct kunit *test)
 static struct kunit_case signalfd_test_cases[] = {
 	KUNIT_CASE_PARAM(signalfd_mask_roundtrip, signal_mask_gen_params),
 	KUNIT_CASE(signalfd_item_ready_for_restorer),
+	KUNIT_CASE(signalfd_item_ready_wakes_outer_set),
 	KUNIT_CASE(signalfd_et_item_keeps_image_edge),
 	KUNIT_CASE(signalfd_item_idle_without_signal),
 	KUNIT_CASE(signalfd_restart_rejects_crafted_spec),

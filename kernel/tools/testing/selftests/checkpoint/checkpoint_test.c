@@ -1041,6 +1041,97 @@ static bool check_unix_peer_closed(void *arg)
 	return expect_closed(11) && ok;
 }
 
+/*
+ * unix_exclusive: a pair of the variant's type at 10/11, and the sets at
+ * 12 and 13, each with an EPOLLEXCLUSIVE item on 10.  With a task blocked
+ * on each set, one send to 10 wakes one of them, and the other set's item
+ * is not even queued: the wakeup stops at the first exclusive waiter.
+ */
+static int build_unix_exclusive(void *arg)
+{
+	const int *type = arg;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, *type, 0, sv) < 0) {
+		expect(false, "socketpair: %s", strerror(errno));
+		return 1;
+	}
+	return place_fd(sv[0], 10) && place_fd(sv[1], 11) &&
+	       place_fd(epoll_create1(0), 12) && place_fd(epoll_create1(0), 13) &&
+	       epoll_add(12, 10, EPOLLIN | EPOLLEXCLUSIVE, 12) &&
+	       epoll_add(13, 10, EPOLLIN | EPOLLEXCLUSIVE, 13) ? 0 : 1;
+}
+
+/* A child blocked in epoll_wait() on ep: exit 0 once it gets one event. */
+static pid_t block_on(int ep)
+{
+	struct epoll_event ev;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(epoll_wait(ep, &ev, 1, -1) == 1 ? 0 : 1);
+	if (pid < 0)
+		expect(false, "fork: %s", strerror(errno));
+	return pid;
+}
+
+/* Waits until pid sleeps (state S): for block_on()'s child, in epoll_wait(). */
+static bool sleeping(pid_t pid)
+{
+	char path[64], buf[512], *state;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 10000; i++) {
+		f = fopen(path, "r");
+		if (!f)
+			return expect(false, "%s: %s", path, strerror(errno));
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = 0;
+		state = strrchr(buf, ')');
+		if (state && !strncmp(state, ") S", 3))
+			return true;
+		usleep(1000);
+	}
+	return expect(false, "process %d never slept", (int)pid);
+}
+
+static bool one_set_woken(void)
+{
+	pid_t on12 = block_on(12), on13 = block_on(13), woken = -1;
+	struct epoll_event ev;
+	int st = 0;
+	bool ok;
+
+	ok = on12 > 0 && on13 > 0 && sleeping(on12) && sleeping(on13) &&
+	     expect_ret("send", sysret(send(11, "x", 1, 0)), 1);
+	if (ok)
+		woken = waitpid(-1, &st, 0);
+	ok = ok && expect(woken == on12 || woken == on13, "waitpid: %s", strerror(errno)) &&
+	     expect(WIFEXITED(st) && !WEXITSTATUS(st), "the woken waiter's status %#x", st) &&
+	     expect_ret("epoll_wait on the other set",
+			sysret(epoll_wait(woken == on12 ? 13 : 12, &ev, 1, 0)), 0);
+	if (on12 > 0 && on12 != woken)
+		reap(on12);
+	if (on13 > 0 && on13 != woken)
+		reap(on13);
+	return ok;
+}
+
+/* The rule itself, in the original: the restored copy must keep it. */
+static bool original_exclusive(void *arg)
+{
+	return !build_unix_exclusive(arg) && one_set_woken();
+}
+
+static bool check_unix_exclusive(void *arg)
+{
+	(void)arg;
+	return restart_ok() && one_set_woken();
+}
+
 /* checkpoint_self: fds 0-2 (console) and the image, all skipped. */
 
 /* ---- the tests ---- */
@@ -1090,6 +1181,14 @@ TEST_F(unix_pair, roundtrip)
 	int type = variant->type;
 
 	ASSERT_TRUE(roundtrip(build_unix_pair, &type, check_unix_pair, &type));
+}
+
+TEST_F(unix_pair, exclusive_items_wake_one_set)
+{
+	int type = variant->type;
+
+	ASSERT_TRUE(run_child(original_exclusive, &type));
+	ASSERT_TRUE(roundtrip(build_unix_exclusive, &type, check_unix_exclusive, &type));
 }
 
 TEST_F(cr, unix_peer_closed_with_unread_data)
