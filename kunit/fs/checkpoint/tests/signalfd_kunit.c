@@ -62,6 +62,25 @@ static int item_ready_pos(struct kunit *test, int epfd)
 }
 
 /*
+ * Checkpoints the table and restarts the image in this kthread with
+ * SIGUSR1 pending (a kthread takes only the signals it allows).
+ */
+static void cr_restart_with_sigusr1(struct kunit *test)
+{
+	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
+	cr_close_all();
+	allow_signal(SIGUSR1);
+	KUNIT_ASSERT_EQ(test, send_sig(SIGUSR1, current, 1), 0);
+	KUNIT_EXPECT_EQ(test, cr_restart(test), 0);
+}
+
+static void drop_sigusr1(void)
+{
+	flush_signals(current);
+	disallow_signal(SIGUSR1);
+}
+
+/*
  * Checkpointed with no signal pending, restarted by a task with SIGUSR1
  * pending: the item is ready, as it is for that task.
  */
@@ -71,16 +90,9 @@ static void signalfd_item_ready_for_restorer(struct kunit *test)
 	cr_epoll(test, 3);
 	KUNIT_ASSERT_EQ(test, cr_ctl(3, EPOLL_CTL_ADD, 4, EPOLLIN, 1), 0);
 	KUNIT_ASSERT_EQ(test, item_ready_pos(test, 3), -1);
-	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
-	cr_close_all();
-
-	/* a kthread takes only the signals it allows */
-	allow_signal(SIGUSR1);
-	KUNIT_ASSERT_EQ(test, send_sig(SIGUSR1, current, 1), 0);
-	KUNIT_EXPECT_EQ(test, cr_restart(test), 0);
+	cr_restart_with_sigusr1(test);
 	KUNIT_EXPECT_EQ(test, item_ready_pos(test, 3), 0);
-	flush_signals(current);
-	disallow_signal(SIGUSR1);
+	drop_sigusr1();
 }
 
 /*
@@ -95,16 +107,10 @@ static void signalfd_item_ready_wakes_outer_set(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, cr_ctl(3, EPOLL_CTL_ADD, 4, EPOLLIN, 1), 0);
 	KUNIT_ASSERT_EQ(test, cr_ctl(5, EPOLL_CTL_ADD, 3, EPOLLIN, 2), 0);
 	KUNIT_ASSERT_EQ(test, item_ready_pos(test, 5), -1);
-	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
-	cr_close_all();
-
-	allow_signal(SIGUSR1);
-	KUNIT_ASSERT_EQ(test, send_sig(SIGUSR1, current, 1), 0);
-	KUNIT_EXPECT_EQ(test, cr_restart(test), 0);
+	cr_restart_with_sigusr1(test);
 	KUNIT_EXPECT_EQ(test, item_ready_pos(test, 3), 0);
 	KUNIT_EXPECT_EQ(test, item_ready_pos(test, 5), 0);
-	flush_signals(current);
-	disallow_signal(SIGUSR1);
+	drop_sigusr1();
 }
 
 /*
@@ -116,15 +122,9 @@ static void signalfd_et_item_keeps_image_edge(struct kunit *test)
 	cr_signalfd(test, 4, SIG_BIT(SIGUSR1), 0);
 	cr_epoll(test, 3);
 	KUNIT_ASSERT_EQ(test, cr_ctl(3, EPOLL_CTL_ADD, 4, EPOLLIN | EPOLLET, 1), 0);
-	KUNIT_ASSERT_EQ(test, cr_checkpoint(test, 0), 0);
-	cr_close_all();
-
-	allow_signal(SIGUSR1);
-	KUNIT_ASSERT_EQ(test, send_sig(SIGUSR1, current, 1), 0);
-	KUNIT_EXPECT_EQ(test, cr_restart(test), 0);
+	cr_restart_with_sigusr1(test);
 	KUNIT_EXPECT_EQ(test, item_ready_pos(test, 3), -1);
-	flush_signals(current);
-	disallow_signal(SIGUSR1);
+	drop_sigusr1();
 }
 
 /* The same image restarted with nothing pending: the item is not ready. */
