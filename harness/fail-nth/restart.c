@@ -107,6 +107,15 @@ static bool restored_ok(struct sc *c, pid_t pid, char *why, size_t len)
 	return false;
 }
 
+/* A new restorer's shared page: trace A up to the checkpoint, no stop yet. */
+static void shb_reset(struct sc *c)
+{
+	c->shb->len = c->alen;
+	memcpy(c->shb->trace, c->sha->trace, c->alen);
+	c->shb->stop_at = c->at;
+	c->shb->stopped = c->shb->resumed = 0;
+}
+
 /* The same for restart: a restorer of its own, for fault point n alone. */
 static void retrace_restart(struct sc *c, struct rst *r, long n)
 {
@@ -114,6 +123,7 @@ static void retrace_restart(struct sc *c, struct rst *r, long n)
 	int st;
 	pid_t pid;
 
+	shb_reset(c);
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
@@ -135,10 +145,7 @@ void sweep_restart(struct sc *c, struct rst *r)
 	while (n <= last) {
 		pid_t pid;
 
-		c->shb->len = c->alen;
-		memcpy(c->shb->trace, c->sha->trace, c->alen);
-		c->shb->stop_at = c->at;
-		c->shb->stopped = c->shb->resumed = 0;
+		shb_reset(c);
 		r->n = n;
 		r->ret = r->left = 0;
 		fflush(stdout);

@@ -79,11 +79,21 @@ static int hold(pid_t pid, int *status)
 int scn_wait_stop(pid_t pid, struct scn_shared *sh, int *status)
 {
 	struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };
+	int held, err;
 	pid_t w;
 
 	for (;;) {
-		if (__atomic_exchange_n(&sh->stopped, 0, __ATOMIC_SEQ_CST))
-			return hold(pid, status);
+		if (__atomic_exchange_n(&sh->stopped, 0, __ATOMIC_SEQ_CST)) {
+			held = hold(pid, status);
+			if (held > 0)
+				return held;
+			/* Not left parked: a later scn_resume() would wake it. */
+			err = errno;
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, __WALL);
+			errno = err;
+			return -1;
+		}
 		w = waitpid(pid, status, WNOHANG);
 		if (w == pid)
 			return 0;
@@ -95,7 +105,8 @@ int scn_wait_stop(pid_t pid, struct scn_shared *sh, int *status)
 
 void scn_resume(pid_t pid, struct scn_shared *sh)
 {
-	ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	if (ptrace(PTRACE_DETACH, pid, NULL, NULL))
+		cr_diag("PTRACE_DETACH of %d: %s", (int)pid, strerror(errno));
 	scn_futex_set(&sh->resumed, 1);
 }
 
@@ -506,7 +517,9 @@ void scn_exec(const struct scn *s, int from, const bool *stop, struct scn_shared
 				 * fork() without SIGCHLD at its exit: the
 				 * runner traces this process meanwhile, and
 				 * a traced one is sent even an ignored signal
-				 * (which wakes its signalfds' items).
+				 * (which wakes its signalfds' items).  No
+				 * atfork handlers run, so helper() uses no
+				 * pthread calls.
 				 */
 				h = syscall(SYS_clone, 0, NULL, NULL, NULL, NULL);
 				if (h == 0)

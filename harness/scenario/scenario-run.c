@@ -169,11 +169,11 @@ static bool wait_stop(pid_t pid, struct scn_shared *sh, int want, const char *wh
 	return true;
 }
 
-static bool wait_exit(pid_t pid, struct scn_shared *sh, const char *who)
+/* After its last stop was resumed: pid must finish the scenario. */
+static bool wait_exit(pid_t pid, const char *who)
 {
 	int st;
 
-	scn_resume(pid, sh);
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
 		cr_diag("%s did not finish cleanly (wait status %#x)", who, st);
 		return false;
@@ -262,7 +262,7 @@ static bool run_original(struct ctx *c, int limit, enum helper_mode mode, int ga
 		}
 		scn_resume(pid, c->sh);
 	}
-	return wait_exit(pid, c->sh, "original");
+	return wait_exit(pid, "original");
 }
 
 /*
@@ -323,7 +323,7 @@ static bool run_restored(struct ctx *c, struct original *o, const char *atrace)
 		}
 		scn_resume(pid, c->sh);
 		if (k + 1 == c->nstops) {
-			ok = wait_exit(pid, c->sh, "restored copy");
+			ok = wait_exit(pid, "restored copy");
 			break;
 		}
 		if (!wait_stop(pid, c->sh, c->stops[k + 1], "restored copy")) {

@@ -127,7 +127,8 @@ struct scn_shared {
 /*
  * Runs ops[from..nops) in the calling (scenario) process.  Before op i with
  * stop[i] set, it records its pending signals and stops (scn_stop()); a
- * checkpoint op with queued hctl ops forks the outside task first.
+ * checkpoint op with queued hctl ops first clones the outside task (a fork
+ * with no exit signal).
  * stop has nops + 1 entries (stop[nops]: stop at the end).
  */
 void scn_exec(const struct scn *s, int from, const bool *stop,
@@ -142,10 +143,11 @@ void scn_stop(struct scn_shared *sh, int at);
 /*
  * The runner's side: 1 once pid is parked in scn_stop() and held in a
  * ptrace stop (so checkpoint() takes it), 0 if it ended first (reaped,
- * wait status in *status), -1 with errno if waitpid() or ptrace() fails.
+ * wait status in *status), -1 with errno if waitpid() or ptrace() fails
+ * (pid is then killed and reaped, not left parked).
  */
 int scn_wait_stop(pid_t pid, struct scn_shared *sh, int *status);
-/* Lets a process scn_wait_stop() held run on. */
+/* Lets a process scn_wait_stop() held run on (once per stop). */
 void scn_resume(pid_t pid, struct scn_shared *sh);
 /* Prepares the calling process to run a scenario (signals, fds). */
 void scn_child_setup(void);
