@@ -39,14 +39,19 @@ void scn_futex_set(int *word, int val)
 	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
+void scn_futex_nap(int *word, long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 };
+
+	syscall(SYS_futex, word, FUTEX_WAIT, 0, ms < 0 ? NULL : &ts, NULL, 0);
+}
+
 bool scn_futex_wait_nonzero(int *word, int timeout_s)
 {
-	struct timespec ts = { .tv_sec = 1 };
-
 	for (int waited = 0; !__atomic_load_n(word, __ATOMIC_SEQ_CST); waited++) {
 		if (waited >= timeout_s)
 			return false;
-		syscall(SYS_futex, word, FUTEX_WAIT, 0, &ts, NULL, 0);
+		scn_futex_nap(word, 1000);
 	}
 	return true;
 }
@@ -57,7 +62,7 @@ void scn_stop(struct scn_shared *sh, int at)
 	__atomic_store_n(&sh->resumed, 0, __ATOMIC_SEQ_CST);
 	scn_futex_set(&sh->stopped, 1);
 	while (!__atomic_load_n(&sh->resumed, __ATOMIC_SEQ_CST))
-		syscall(SYS_futex, &sh->resumed, FUTEX_WAIT, 0, NULL, NULL, 0);
+		scn_futex_nap(&sh->resumed, -1);
 }
 
 /*
@@ -78,7 +83,6 @@ static int hold(pid_t pid, int *status)
 
 int scn_wait_stop(pid_t pid, struct scn_shared *sh, int *status)
 {
-	struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };
 	int held, err;
 	pid_t w;
 
@@ -99,7 +103,7 @@ int scn_wait_stop(pid_t pid, struct scn_shared *sh, int *status)
 			return 0;
 		if (w < 0)
 			return -1;
-		syscall(SYS_futex, &sh->stopped, FUTEX_WAIT, 0, &ts, NULL, 0);
+		scn_futex_nap(&sh->stopped, 20);
 	}
 }
 

@@ -30,7 +30,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +38,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,14 +122,12 @@ static int interleave_arm(unsigned int at)
  */
 static bool helper_finished(struct scn_shared *sh, int gate)
 {
-	struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
-
 	for (int i = 0; i < HELPER_TIMEOUT_S * 10; i++) {
 		if (__atomic_load_n(&sh->helper_done, __ATOMIC_SEQ_CST))
 			return true;
 		if (gate >= 0 && write(gate, "end", 3) != 3)
 			return false;
-		syscall(SYS_futex, &sh->helper_done, FUTEX_WAIT, 0, &ts, NULL, 0);
+		scn_futex_nap(&sh->helper_done, 100);
 	}
 	return false;
 }

@@ -161,6 +161,8 @@ void scn_carry_signals(const struct scn *s, uint64_t sigs);
 
 /* futex helpers on shared words. */
 void scn_futex_set(int *word, int val);
+/* Sleeps while *word is 0, at most ms milliseconds (ms < 0: no limit). */
+void scn_futex_nap(int *word, long ms);
 /* Waits until *word != 0; false after timeout_s seconds. */
 bool scn_futex_wait_nonzero(int *word, int timeout_s);
 
